@@ -1,0 +1,114 @@
+"""The `genscene` command: thin commands over the library."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+from genscene import __version__
+from genscene.errors import GenSceneError
+from genscene.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except GenSceneError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.message}") from None
+
+
+def _open_db(settings: Settings) -> Any:
+    from genscene.db.connect import PragmaConfig
+    from genscene.db.database import Database
+
+    return Database(
+        settings.db_path,
+        PragmaConfig.from_settings(settings),
+        pool_size=settings.db_pool_size,
+        group_commit_max=settings.db_group_commit_max,
+    )
+
+
+def _emit(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(data, separators=(",", ":"), sort_keys=True))
+        return
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+@click.group()
+@click.version_option(__version__, prog_name="genscene")
+def main() -> None:
+    """Gen Scene Studio: turn storyboards into narrated, styled videos."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default GENSCENE_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default GENSCENE_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API and the studio page with Hypercorn."""
+    from genscene.web.server import serve as run_server
+
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    run_server(settings, host=host or settings.host, port=port or settings.port)
+
+
+@main.group()
+def db() -> None:
+    """Database statistics and maintenance."""
+
+
+@db.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def db_stats(as_json: bool) -> None:
+    """Print PRAGMAs in effect, sizes, page counts and tables."""
+    database = _open_db(_settings())
+    try:
+        _emit(database.stats(), as_json)
+    finally:
+        database.close()
+
+
+@db.command("optimize")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def db_optimize(as_json: bool) -> None:
+    """Run PRAGMA optimize, incremental vacuum and a WAL checkpoint."""
+    database = _open_db(_settings())
+    try:
+        _emit(database.optimize(), as_json)
+    finally:
+        database.close()
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--quick", is_flag=True, help="Short run.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench(name: str | None, quick: bool, as_json: bool) -> None:
+    """Run a benchmark script from benchmarks/ (list them without NAME)."""
+    import subprocess
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "benchmarks"
+    scripts = sorted(p.stem for p in folder.glob("*.py")) if folder.exists() else []
+    if name is None:
+        click.echo("\n".join(scripts) or "no benchmarks found")
+        return
+    if name not in scripts:
+        raise click.ClickException(f"unknown benchmark {name!r}; one of {scripts}")
+    args = [sys.executable, str(folder / f"{name}.py")]
+    args += ["--quick"] if quick else []
+    args += ["--json"] if as_json else []
+    sys.exit(subprocess.call(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,89 @@
+"""Running the app on Hypercorn from Python, with clean shutdown and a redacting access log."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config
+
+from genscene.settings import Settings
+from genscene.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+_SECRET_QUERY = re.compile(r"((?:token|api_key|access_token|key)=)[^&\s\"]+", re.IGNORECASE)
+_SECRET_HEADER = re.compile(
+    r"((?:authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\"'\s,]+"
+    r"(\s+[^\"'\s,]+)?",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """Return `text` with tokens, API keys and Authorization values replaced by `***`."""
+    text = _SECRET_QUERY.sub(r"\1***", text)
+    return _SECRET_HEADER.sub(r"\1***", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites every record so no secret reaches a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = ()
+        return True
+
+
+def install_redaction() -> None:
+    """Attach the redacting filter to Hypercorn's and Quart's loggers."""
+    for name in ("hypercorn.access", "hypercorn.error", "quart.app", "genscene"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+def build_config(host: str, port: int, *, graceful_timeout_s: float = 15.0) -> Config:
+    """Return the Hypercorn config: one bind, access log on, graceful shutdown window."""
+    config = Config()
+    config.bind = [f"{host}:{port}"]
+    config.accesslog = logging.getLogger("hypercorn.access")
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus'
+    config.graceful_timeout = graceful_timeout_s
+    config.keep_alive_timeout = 75
+    return config
+
+
+async def serve_async(
+    settings: Settings, host: str, port: int, stop: asyncio.Event | None = None
+) -> None:
+    """Serve until `stop` is set or SIGINT/SIGTERM arrives, then shut down cleanly."""
+    install_redaction()
+    app = create_app(settings)
+    config = build_config(host, port)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Outside the main thread (tests, notebooks) signals cannot be installed.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    log.info(
+        "Gen Scene Studio on http://%s:%d (API key in %s)",
+        host,
+        port,
+        settings.api_key_file if settings.api_key_file.exists() else "GENSCENE_API_KEYS",
+    )
+    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the studio on `host:port` until interrupted."""
+    asyncio.run(serve_async(settings, host, port))
