@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from genscene import __version__
+
+
+def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "genscene", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"GENSCENE_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+def test_cli_version_prints_package_version(tmp_path: Path) -> None:
+    result = run_cli("--version", data_dir=tmp_path)
+    assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_cli_help_lists_commands(tmp_path: Path) -> None:
+    result = run_cli("--help", data_dir=tmp_path)
+    for command in ("serve", "db", "bench"):
+        assert command in result.stdout
+
+
+def test_cli_db_stats_json_shows_every_pragma_in_effect(tmp_path: Path) -> None:
+    result = run_cli("db", "stats", "--json", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout.strip().splitlines()[-1])
+    assert stats["pragmas"] == {
+        "journal_mode": "wal",
+        "synchronous": "NORMAL",
+        "cache_size": -64000,
+        "mmap_size": 268435456,
+        "temp_store": "MEMORY",
+        "page_size": 32768,
+        "locking_mode": "normal",
+        "busy_timeout": 30000,
+        "auto_vacuum": "INCREMENTAL",
+        "wal_autocheckpoint": 1000,
+        "journal_size_limit": 67108864,
+    }
+    assert stats["tables"]["jobs"] == 0
+
+
+def test_cli_db_optimize_json_reports_checkpoint(tmp_path: Path) -> None:
+    result = run_cli("db", "optimize", "--json", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["wal_checkpoint"]["mode"] == "TRUNCATE"
+    assert "pages_freed" in report["incremental_vacuum"]
+
+
+def test_cli_bad_setting_clear_error_no_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "genscene", "db", "stats"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"GENSCENE_DATA_DIR": str(tmp_path), "GENSCENE_DB_PAGE_SIZE": "1000"},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "GENSCENE_DB_PAGE_SIZE" in result.stderr and "Traceback" not in result.stderr
