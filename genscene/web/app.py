@@ -26,6 +26,7 @@ def create_app(
     app.config["GENSCENE_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_upload_bytes, settings.max_request_bytes)
     app.config["JSON_SORT_KEYS"] = False
+    app.url_map.merge_slashes = False  # "//" is never silently rewritten under /media
     app.json.sort_keys = False  # type: ignore[attr-defined]
     factory = services_factory or Services.build
 

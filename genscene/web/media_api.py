@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 from pathlib import Path
 
@@ -115,9 +116,37 @@ def resolve_media_path(media_dir: Path, subpath: str) -> Path:
 async def serve_media(subpath: str) -> Response:
     path = resolve_media_path(settings().media_dir, subpath)
     mime = CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-    response = await send_file(path, mimetype=mime or "application/octet-stream", conditional=True)
+    mimetype = mime or "application/octet-stream"
+    if "Range" not in request.headers:
+        response = await send_file(path, mimetype=mimetype, conditional=True)
+    else:
+        response = await _range_response(path, mimetype)
     response.headers["Accept-Ranges"] = "bytes"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.public = True
     response.cache_control.max_age = 3600
+    return response
+
+
+async def _range_response(path: Path, mimetype: str) -> Response:
+    """Return a 206 for one satisfiable byte range (suffix ranges included), else 416.
+
+    Quart's own range handling fails on suffix ranges (`bytes=-500`), which players use
+    to read an MP4's index, so ranges are resolved here with werkzeug's parser.
+    """
+    size = (await asyncio.to_thread(path.stat)).st_size
+    wanted = request.range
+    resolved = None
+    if wanted is not None and wanted.units == "bytes" and len(wanted.ranges) == 1:
+        resolved = wanted.range_for_length(size)
+    if resolved is None:
+        response = Response("", status=416)
+        response.headers["Content-Range"] = f"bytes */{size}"
+        return response
+    start, stop = resolved
+    response = await send_file(path, mimetype=mimetype, conditional=False)
+    await response.response.make_conditional(start, stop)  # type: ignore[attr-defined]
+    response.status_code = 206
+    response.content_length = stop - start
+    response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
     return response
