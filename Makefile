@@ -68,6 +68,7 @@ test: setup-test lint
 	@$(MAKE) --no-print-directory notebooks
 
 bench: setup
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick --json | tail -1; done
 
 notebook: setup
