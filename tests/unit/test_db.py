@@ -78,7 +78,9 @@ def test_transaction_error_rolls_back(db: Database) -> None:
 
 def test_write_unit_failure_rolls_back_alone_in_group(db: Database) -> None:
     db.write(lambda c: c.execute("CREATE TABLE t (x INTEGER UNIQUE)"))
-    futures = [db.submit(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i % 3,))) for i in range(6)]
+    futures = [
+        db.submit(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i % 3,))) for i in range(6)
+    ]
     outcomes = []
     for future in futures:
         try:
@@ -181,7 +183,9 @@ def test_pool_reads_use_bounded_connections(tmp_path: Path) -> None:
         results = []
         threads = [
             threading.Thread(
-                target=lambda: results.append(db.read(lambda c: c.execute("SELECT 1").fetchone()[0]))
+                target=lambda: results.append(
+                    db.read(lambda c: c.execute("SELECT 1").fetchone()[0])
+                )
             )
             for _ in range(8)
         ]
@@ -203,3 +207,16 @@ def test_close_closes_every_connection(tmp_path: Path) -> None:
     assert db.open_connections == 0
     with pytest.raises(RuntimeError):
         db.read(lambda c: c.execute("SELECT 1"))
+
+
+async def test_periodic_optimize_runs_and_stops(db: Database) -> None:
+    from genscene.db.database import run_periodic_optimize
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_periodic_optimize(db, 0.05, stop))
+    async with asyncio.timeout(5):
+        while db.performance()["last_optimize"] is None:
+            await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 2)
+    assert db.performance()["last_optimize"]["wal_checkpoint"]["mode"] == "TRUNCATE"

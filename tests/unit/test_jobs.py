@@ -16,7 +16,9 @@ def store(db: Database) -> JobStore:
     return JobStore(db, InProcessEventBus())
 
 
-async def wait_for_status(store: JobStore, job_id: str, statuses: set[str], timeout: float = 10) -> Any:
+async def wait_for_status(
+    store: JobStore, job_id: str, statuses: set[str], timeout: float = 10
+) -> Any:
     async with asyncio.timeout(timeout):
         while True:
             job = await store.get(job_id)
@@ -133,7 +135,9 @@ async def test_runner_domain_error_fails_job_with_reason(store: JobStore, tmp_pa
     assert not (tmp_path / job.id).exists()
 
 
-async def test_runner_unexpected_error_fails_without_internals(store: JobStore, tmp_path: Path) -> None:
+async def test_runner_unexpected_error_fails_without_internals(
+    store: JobStore, tmp_path: Path
+) -> None:
     async def handler(ctx: JobContext) -> dict[str, Any]:
         raise KeyError("secret internal detail")
 
@@ -180,7 +184,9 @@ async def test_cancel_running_job_interrupts_and_removes_outputs(
     assert (await store.events(job.id))[-1].data["status"] == "cancelled"
 
 
-async def test_progress_after_cancel_request_raises_in_handler(store: JobStore, tmp_path: Path) -> None:
+async def test_progress_after_cancel_request_raises_in_handler(
+    store: JobStore, tmp_path: Path
+) -> None:
     reached = []
 
     async def handler(ctx: JobContext) -> dict[str, Any]:
