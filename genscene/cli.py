@@ -61,6 +61,28 @@ def serve(host: str | None, port: int | None) -> None:
     run_server(settings, host=host or settings.host, port=port or settings.port)
 
 
+@main.command()
+@click.argument("job_id")
+@click.option("--ttl", "ttl_s", type=int, default=None, help="Lifetime in seconds.")
+def token(job_id: str, ttl_s: int | None) -> None:
+    """Print a stream token for JOB_ID's event stream."""
+    from genscene.pipeline.jobs import JobStore
+    from genscene.web.tokens import TokenService
+
+    settings = _settings()
+    database = _open_db(settings)
+    try:
+        if JobStore(database).get_sync(job_id) is None:
+            raise click.ClickException(f"no job {job_id}")
+    finally:
+        database.close()
+    try:
+        minted = TokenService.from_settings(settings).mint(job_id, ttl_s=ttl_s)
+    except GenSceneError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    click.echo(minted.token)
+
+
 @main.group()
 def db() -> None:
     """Database statistics and maintenance."""

@@ -29,8 +29,15 @@ class Settings:
     jwt_ttl_s: int = 3600
     jwt_issuer: str = "genscene"
     jwt_audience: str = "genscene-sse"
+    jwt_private_key_file: str = ""
+    jwt_previous_secrets: tuple[str, ...] = ()
+    jwt_public_key_files: tuple[str, ...] = ()
     sse_heartbeat_s: float = 30.0
     sse_idle_timeout_s: float = 300.0
+    sse_send_timeout_s: float = 10.0
+    sse_retry_ms: int = 3000
+    sse_max_per_token: int = 5
+    sse_max_per_client: int = 100
     cors_origins: tuple[str, ...] = ()
     cors_origin_regex: str = ""
     workers: int = 2
@@ -90,6 +97,9 @@ class Settings:
             "jwt_ttl_s": self.jwt_ttl_s,
             "sse_heartbeat_s": self.sse_heartbeat_s,
             "sse_idle_timeout_s": self.sse_idle_timeout_s,
+            "sse_send_timeout_s": self.sse_send_timeout_s,
+            "sse_max_per_token": self.sse_max_per_token,
+            "sse_max_per_client": self.sse_max_per_client,
             "workers": self.workers,
             "preview_ttl_s": self.preview_ttl_s,
             "max_job_attempts": self.max_job_attempts,
@@ -181,8 +191,16 @@ SETTING_DOCS: dict[str, str] = {
     "jwt_ttl_s": "Lifetime of a stream token, seconds.",
     "jwt_issuer": "`iss` claim of stream tokens.",
     "jwt_audience": "`aud` claim of stream tokens.",
+    "jwt_private_key_file": "PEM private key (P-256 for ES256, Ed25519 for EdDSA) to sign "
+    "stream tokens instead of the HS256 secret.",
+    "jwt_previous_secrets": "Comma list of earlier HS256 secrets that still verify (rotation).",
+    "jwt_public_key_files": "Comma list of PEM public keys that still verify (rotation).",
     "sse_heartbeat_s": "Seconds of silence before an SSE heartbeat.",
-    "sse_idle_timeout_s": "An SSE connection with no event for this long is closed.",
+    "sse_idle_timeout_s": "An SSE connection with no job event for this long is closed.",
+    "sse_send_timeout_s": "A client that does not read for this long is dropped (slow consumer).",
+    "sse_retry_ms": "`retry:` sent to EventSource clients: reconnect delay, milliseconds.",
+    "sse_max_per_token": "Most concurrent streams one token may open (429 beyond).",
+    "sse_max_per_client": "Most concurrent streams one client address may open (429 beyond).",
     "cors_origins": "Comma list of allowed CORS origins.",
     "cors_origin_regex": "Regex of further allowed origins (e.g. subdomains).",
     "workers": "Concurrent job workers.",

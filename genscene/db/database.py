@@ -301,10 +301,18 @@ class Database:
                     stopping = True
                     break
                 batch.append(item)  # type: ignore[arg-type]
-            self._run_batch(self._writer_conn, batch)
+            try:
+                self._run_batch(self._writer_conn, batch)
+            except Exception:  # the writer must outlive any one batch
+                log.exception("database writer: batch failed")
         self._writer_conn = None
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_WriteUnit]) -> None:
+        # A unit whose caller gave up (cancelled future) is skipped; the rest can no longer
+        # be cancelled once marked running, so settling them below cannot fail.
+        batch = [unit for unit in batch if unit.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
         outcomes: list[tuple[_WriteUnit, Any, BaseException | None]] = []
         with self._write_lock:
             try:

@@ -148,9 +148,10 @@ class Subscription:
     def __init__(self, bus: InProcessEventBus, key: str, maxsize: int) -> None:
         self._bus = bus
         self.key = key
-        self.queue: asyncio.Queue[JobEvent] = asyncio.Queue(maxsize=maxsize)
+        self.queue: asyncio.Queue[JobEvent | None] = asyncio.Queue(maxsize=maxsize)
         self.overflowed = False
         self.dropped = 0
+        self.interrupted: str | None = None
 
     def offer(self, event: JobEvent) -> None:
         try:
@@ -159,8 +160,17 @@ class Subscription:
             self.overflowed = True
             self.dropped += 1
 
+    def interrupt(self, reason: str) -> None:
+        """Wake the subscriber at once with `reason` set (e.g. the server is shutting down)."""
+        self.interrupted = reason
+        if self.queue.full():
+            # The subscriber is leaving; an event dropped here is replayable from the log.
+            self.queue.get_nowait()
+            self.overflowed = True
+        self.queue.put_nowait(None)
+
     async def get(self, timeout_s: float | None = None) -> JobEvent | None:
-        """Return the next event, or None when `timeout_s` passes first."""
+        """Return the next event, or None when `timeout_s` passes or it is interrupted."""
         try:
             return await asyncio.wait_for(self.queue.get(), timeout=timeout_s)
         except TimeoutError:

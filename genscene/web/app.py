@@ -8,7 +8,7 @@ from quart import Quart, render_template
 
 from genscene import __version__
 from genscene.settings import Settings
-from genscene.web import database_api, docs, health, jobs_api, media_api
+from genscene.web import database_api, docs, health, jobs_api, media_api, sse
 from genscene.web.auth import CorsPolicy
 from genscene.web.errors import register_error_handlers
 from genscene.web.openapi import doc
@@ -44,7 +44,7 @@ def create_app(
 
     register_error_handlers(app)
     CorsPolicy(settings.cors_origins, settings.cors_origin_regex).install(app)
-    for blueprint in (health.bp, jobs_api.bp, media_api.bp, database_api.bp, docs.bp):
+    for blueprint in (health.bp, jobs_api.bp, media_api.bp, database_api.bp, sse.bp, docs.bp):
         app.register_blueprint(blueprint)
 
     @app.get("/")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from quart import current_app
 
 from genscene.settings import Settings
-from genscene.web.services import Services
+
+if TYPE_CHECKING:  # services.py imports the blueprints' modules; avoid the cycle at run time
+    from genscene.web.services import Services
 
 
 def services() -> Services:

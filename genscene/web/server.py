@@ -10,6 +10,7 @@ import signal
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
+from quart import Quart
 
 from genscene.settings import Settings
 from genscene.web.app import create_app
@@ -63,11 +64,15 @@ def build_config(host: str, port: int, *, graceful_timeout_s: float = 15.0) -> C
 
 
 async def serve_async(
-    settings: Settings, host: str, port: int, stop: asyncio.Event | None = None
+    settings: Settings,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+    app: Quart | None = None,
 ) -> None:
     """Serve until `stop` is set or SIGINT/SIGTERM arrives, then shut down cleanly."""
     install_redaction()
-    app = create_app(settings)
+    app = app or create_app(settings)
     config = build_config(host, port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -81,7 +86,15 @@ async def serve_async(
         port,
         settings.api_key_file if settings.api_key_file.exists() else "GENSCENE_API_KEYS",
     )
-    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)
+
+    async def shutdown_trigger() -> None:
+        await stop.wait()
+        # Streams never end by themselves: say goodbye now, before Hypercorn's graceful wait.
+        svc = app.extensions.get("genscene")
+        if svc is not None:
+            await svc.sse.shutdown()
+
+    await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

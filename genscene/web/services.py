@@ -15,6 +15,8 @@ from genscene.pipeline.jobs import InProcessEventBus, JobHandler, JobRunner, Job
 from genscene.pipeline.media import MediaStore
 from genscene.pipeline.tts import get_engine, run_tts_job
 from genscene.settings import Settings
+from genscene.web.sse import SseRegistry
+from genscene.web.tokens import TokenService
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class Services:
     store: JobStore
     runner: JobRunner
     media: MediaStore
+    tokens: TokenService
+    sse: SseRegistry
     started_monotonic: float = field(default_factory=time.monotonic)
     _background: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -64,7 +68,16 @@ class Services:
                 "cache_dir": settings.data_dir / "cache",
             },
         )
-        return cls(settings=settings, db=db, bus=bus, store=store, runner=runner, media=media)
+        return cls(
+            settings=settings,
+            db=db,
+            bus=bus,
+            store=store,
+            runner=runner,
+            media=media,
+            tokens=TokenService.from_settings(settings),
+            sse=SseRegistry(settings),
+        )
 
     @property
     def uptime_s(self) -> float:
@@ -88,8 +101,9 @@ class Services:
             )
 
     async def stop(self, grace_s: float = 10.0) -> None:
-        """Stop taking jobs, let running ones finish or re-queue them, close the database."""
+        """Close streams, stop taking jobs, finish or re-queue running ones, close the DB."""
         self._stop.set()
+        await self.sse.shutdown()
         await self.runner.stop(grace_s)
         for task in self._background:
             task.cancel()

@@ -69,3 +69,25 @@ def test_cli_bad_setting_clear_error_no_traceback(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "GENSCENE_DB_PAGE_SIZE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_token_prints_verifiable_stream_token(tmp_path: Path) -> None:
+    import asyncio
+
+    import jwt
+
+    from genscene.db.database import Database
+    from genscene.pipeline.jobs import JobStore
+
+    run_cli("db", "stats", data_dir=tmp_path)  # creates the database and the secrets
+    db = Database(tmp_path / "genscene.db")
+    job = asyncio.run(JobStore(db).create("tts", {"text": "hi"}))
+    db.close()
+    result = run_cli("token", job.id, data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    secret = (tmp_path / "jwt_secret").read_text().strip()
+    claims = jwt.decode(token, secret, algorithms=["HS256"], audience="genscene-sse")
+    assert claims["sub"] == job.id and claims["scope"] == "job:events"
+    missing = run_cli("token", "f" * 32, data_dir=tmp_path)
+    assert missing.returncode != 0 and "no job" in missing.stderr
