@@ -171,8 +171,11 @@ class Subscription:
 
     async def get(self, timeout_s: float | None = None) -> JobEvent | None:
         """Return the next event, or None when `timeout_s` passes or it is interrupted."""
+        # asyncio.timeout, not wait_for: no extra task per waiting subscriber (thousands of
+        # idle streams wait here at once).
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout=timeout_s)
+            async with asyncio.timeout(timeout_s):
+                return await self.queue.get()
         except TimeoutError:
             return None
 

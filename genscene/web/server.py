@@ -59,7 +59,7 @@ def build_config(host: str, port: int, *, graceful_timeout_s: float = 15.0) -> C
     config.errorlog = logging.getLogger("hypercorn.error")
     config.access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus'
     config.graceful_timeout = graceful_timeout_s
-    config.keep_alive_timeout = 75
+    config.keep_alive_timeout = 5  # Hypercorn's default; also reaps connections a client dropped
     return config
 
 

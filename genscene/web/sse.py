@@ -226,6 +226,7 @@ class JobStream:
         self.settings = settings
         self.last = last_event_id
         self.start = last_event_id
+        self.finished = False
 
     async def messages(self) -> AsyncIterator[str]:
         """Yield SSE messages until the job ends, the token expires, or the stream is closed."""
@@ -279,16 +280,9 @@ class JobStream:
             )
         )
         # Subscribed before reading the log: anything committed meanwhile is in one or both.
-        async for event in self._backlog():
-            for message in self._emit(event):
-                yield message
-            if self._is_terminal(event):
-                yield await self._complete()
-                return
-        job = await self.store.get(conn.job_id)
-        if job.is_terminal:
-            # Terminal but its status event is at or before Last-Event-ID: still say so.
-            yield await self._complete(job)
+        async for message in self._replay():
+            yield message
+        if self.finished:
             return
         last_activity = time.monotonic()
         last_sent = time.monotonic()
@@ -341,6 +335,21 @@ class JobStream:
                 if self._is_terminal(item):
                     yield await self._complete()
                     return
+
+    async def _replay(self) -> AsyncIterator[str]:
+        # Its own generator, so an idle stream keeps no replayed event or job alive.
+        async for event in self._backlog():
+            for message in self._emit(event):
+                yield message
+            if self._is_terminal(event):
+                self.finished = True
+                yield await self._complete()
+                return
+        job = await self.store.get(self.conn.job_id)
+        if job.is_terminal:
+            # Terminal but its status event is at or before Last-Event-ID: still say so.
+            self.finished = True
+            yield await self._complete(job)
 
     def _emit(self, event: JobEvent) -> list[str]:
         if event.seq <= self.last:
