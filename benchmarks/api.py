@@ -149,8 +149,18 @@ def run(quick: bool = True) -> dict[str, Any]:
             job = httpx.post(
                 base + "/api/tts", json={"text": "benchmark"}, headers={"X-API-Key": API_KEY}
             ).json()
-            time.sleep(1.0)  # let the job finish so the row is stable
-            results: dict[str, dict[str, dict[str, float]]] = {"job_read": {}, "health": {}}
+            httpx.post(base + "/styles/previews/generate-all", headers={"X-API-Key": API_KEY})
+            for _ in range(300):  # previews render in background jobs: wait for all seven
+                overview = httpx.get(base + "/styles/previews/overview").json()["previews"]
+                if all(p["status"] == "fresh" for p in overview):
+                    break
+                time.sleep(0.1)
+            results: dict[str, dict[str, dict[str, float]]] = {
+                "job_read": {},
+                "health": {},
+                "preview_meta": {},
+                "preview_thumb": {},
+            }
             for connections in (1, 16, 64):
                 results["job_read"][str(connections)] = run_wrk(
                     f"{base}/api/jobs/{job['id']}", connections, seconds
@@ -158,6 +168,13 @@ def run(quick: bool = True) -> dict[str, Any]:
                 results["health"][str(connections)] = run_wrk(
                     f"{base}/health", connections, seconds
                 )
+                if connections <= 16:
+                    results["preview_meta"][str(connections)] = run_wrk(
+                        f"{base}/styles/film-noir/preview", connections, seconds
+                    )
+                    results["preview_thumb"][str(connections)] = run_wrk(
+                        f"{base}/styles/film-noir/preview/thumb", connections, seconds
+                    )
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -175,6 +192,14 @@ def run(quick: bool = True) -> dict[str, Any]:
             "holds": at16.get("p99_ms", 1e9) < TARGET_P99_MS,
         },
     ]
+    meta1 = results["preview_meta"]["1"]
+    targets.append(
+        {
+            "target": "cached preview fetch (metadata, 1 client) p99 < 5 ms",
+            "value": meta1.get("p99_ms"),
+            "holds": meta1.get("p99_ms", 1e9) < 5.0,
+        }
+    )
     return {
         "benchmark": "api",
         "quick": quick,

@@ -83,6 +83,59 @@ def token(job_id: str, ttl_s: int | None) -> None:
     click.echo(minted.token)
 
 
+def _catalogue(settings: Settings) -> Any:
+    from pathlib import Path
+
+    from genscene.pipeline.styles import CatalogueFile
+
+    return CatalogueFile(Path(settings.styles_file) if settings.styles_file else None).get()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def styles(as_json: bool) -> None:
+    """List the seven styles with their preview status."""
+    from genscene.pipeline.previews import PreviewCache
+
+    settings = _settings()
+    catalogue = _catalogue(settings)
+    cache = PreviewCache(settings.data_dir / "previews", settings.preview_ttl_s)
+    rows = [
+        {**style.to_json(None), "preview": cache.status(style).status} for style in catalogue.all()
+    ]
+    if as_json:
+        _emit({"styles": rows}, True)
+        return
+    for row in rows:
+        click.echo(f"{row['id']:22} {row['category']:10} {row['preview']:8} {row['name']}")
+
+
+@main.group()
+def previews() -> None:
+    """Style previews."""
+
+
+@previews.command("generate")
+@click.option("--force", is_flag=True, help="Render every preview, fresh or not.")
+def previews_generate(force: bool) -> None:
+    """Render missing or stale style previews into the cache."""
+    from genscene.pipeline.previews import PreviewCache
+
+    settings = _settings()
+    catalogue = _catalogue(settings)
+    cache = PreviewCache(settings.data_dir / "previews", settings.preview_ttl_s)
+    todo = [s for s in catalogue.all() if force or cache.needs_render(s)]
+    if not todo:
+        click.echo("every preview is fresh")
+        return
+    with click.progressbar(
+        todo, label="rendering previews", item_show_func=lambda s: s and s.id
+    ) as bar:
+        for style in bar:
+            cache.render_preview(style)
+    click.echo(f"rendered {len(todo)} preview(s) into {cache.root}")
+
+
 @main.group()
 def db() -> None:
     """Database statistics and maintenance."""

@@ -42,6 +42,7 @@ class Settings:
     cors_origin_regex: str = ""
     workers: int = 2
     preview_ttl_s: int = 86400
+    styles_file: str = ""
     max_job_attempts: int = 3
     max_upload_bytes: int = 200 * 1024 * 1024
     max_request_bytes: int = 2 * 1024 * 1024
@@ -205,6 +206,7 @@ SETTING_DOCS: dict[str, str] = {
     "cors_origin_regex": "Regex of further allowed origins (e.g. subdomains).",
     "workers": "Concurrent job workers.",
     "preview_ttl_s": "How long a style preview stays fresh, seconds.",
+    "styles_file": "Style catalogue JSON (empty: the packaged one); notebooks approve looks into it.",
     "max_job_attempts": "A job interrupted this many times fails instead of re-queueing.",
     "max_upload_bytes": "Largest accepted media upload.",
     "max_request_bytes": "Largest accepted JSON request body.",

@@ -305,6 +305,50 @@ class JobStore:
         self._publish([event])
         return job
 
+    async def create_unless_active(
+        self, kind: str, params: dict[str, Any], key: str
+    ) -> tuple[Job, bool]:
+        """Return (job, created): a new queued job, or the queued/running one of the same
+        `kind` whose `params[key]` is equal. The check and the insert are one transaction,
+        so concurrent callers never enqueue duplicates."""
+        if kind not in JOB_KINDS:
+            raise ValidationError(f"kind must be one of {list(JOB_KINDS)}", field="kind")
+        job_id = new_job_id()
+        encoded = json.dumps(params, separators=(",", ":"))
+
+        def insert(conn: sqlite3.Connection) -> tuple[Job, JobEvent | None]:
+            row = conn.execute(
+                "SELECT * FROM jobs WHERE kind = ? AND status IN ('queued', 'running') "
+                "AND json_extract(params, '$.' || ?) = ? ORDER BY created_at LIMIT 1",
+                (kind, key, params[key]),
+            ).fetchone()
+            if row is not None:
+                return Job.from_row(row), None
+            now = utc_now_iso()
+            row = conn.execute(
+                "INSERT INTO jobs (id, kind, status, progress, stage, params, attempts, "
+                "cancel_requested, created_at, updated_at) "
+                "VALUES (?, ?, 'queued', 0.0, 'queued', ?, 0, 0, ?, ?) RETURNING *",
+                (job_id, kind, encoded, now, now),
+            ).fetchone()
+            job = Job.from_row(row)
+            return job, _append_event(conn, job_id, "status", _status_data(job), now)
+
+        job, event = await self.db.awrite(insert)
+        if event is not None:
+            self._publish([event])
+        return job, event is not None
+
+    async def active_params(self, kind: str) -> list[dict[str, Any]]:
+        """Return the params of every queued or running job of `kind`."""
+        rows = await self.db.aread(
+            lambda conn: conn.execute(
+                "SELECT params FROM jobs WHERE kind = ? AND status IN ('queued', 'running')",
+                (kind,),
+            ).fetchall()
+        )
+        return [json.loads(row[0]) for row in rows]
+
     async def get(self, job_id: str) -> Job:
         """Return the job `job_id`; NotFoundError when there is none."""
         job = await self.db.aread(lambda conn: _get(conn, job_id))

@@ -12,6 +12,7 @@ Rendering is blocking CPU work: callers run `render_preview` in a worker thread 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import io
@@ -29,6 +30,7 @@ from PIL import Image, features
 
 from genscene.errors import ValidationError
 from genscene.pipeline.frames import FrameGenerator, SceneSpec, cover_crop, render_frame
+from genscene.pipeline.jobs import JobContext
 from genscene.pipeline.styles import Style, write_bytes_atomic
 
 log = logging.getLogger(__name__)
@@ -312,3 +314,22 @@ __all__ = [
     "format_utc",
     "utc_now",
 ]
+
+
+async def run_preview_job(ctx: JobContext) -> dict[str, Any]:
+    """Return a preview job's result after rendering its style's demo scene into the cache."""
+    settings = ctx.extras["settings"]
+    catalogue = ctx.extras["catalogue"].get()
+    style = catalogue.get(str(ctx.job.params.get("style_id", "")))
+    cache = PreviewCache(settings.data_dir / "previews", settings.preview_ttl_s)
+    await ctx.progress(0.1, "rendering", f"painting {style.name}'s demo scene")
+    # Pillow and numpy work in a thread: the event loop keeps serving requests meanwhile.
+    info = await asyncio.to_thread(cache.render_preview, style)
+    await ctx.progress(0.95, "stored", None)
+    return {
+        "style_id": style.id,
+        "image_url": f"/styles/{style.id}/preview/image",
+        "generated_at": format_utc(info.generated_at) if info.generated_at else None,
+        "render_ms": round(info.render_ms or 0.0, 1),
+        "style_hash": info.style_hash,
+    }

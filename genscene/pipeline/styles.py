@@ -424,3 +424,21 @@ __all__ = [
     "write_bytes_atomic",
     "write_text_atomic",
 ]
+
+
+class CatalogueFile:
+    """The catalogue in a file, reloaded when the file changes (a notebook approved a look)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = CATALOGUE_PATH if path is None else Path(path)
+        self._stamp: tuple[int, int] | None = None
+        self._catalogue: Catalogue | None = None
+
+    def get(self) -> Catalogue:
+        """Return the catalogue as the file says now (one stat call when unchanged)."""
+        info = self.path.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+        if self._catalogue is None or stamp != self._stamp:
+            self._catalogue = load_catalogue(self.path)
+            self._stamp = stamp
+        return self._catalogue

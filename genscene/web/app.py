@@ -8,7 +8,7 @@ from quart import Quart, render_template
 
 from genscene import __version__
 from genscene.settings import Settings
-from genscene.web import database_api, docs, health, jobs_api, media_api, sse
+from genscene.web import database_api, docs, health, jobs_api, media_api, sse, styles_api
 from genscene.web.auth import CorsPolicy
 from genscene.web.errors import register_error_handlers
 from genscene.web.openapi import doc
@@ -46,6 +46,9 @@ def create_app(
     CorsPolicy(settings.cors_origins, settings.cors_origin_regex).install(app)
     for blueprint in (health.bp, jobs_api.bp, media_api.bp, database_api.bp, sse.bp, docs.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(styles_api.bp)
+    # The seed's clients call the catalogue under /api/styles...; both paths are served.
+    app.register_blueprint(styles_api.bp, url_prefix="/api", name="api_styles")
 
     @app.get("/")
     @doc("The studio page", tag="studio")

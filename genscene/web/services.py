@@ -7,12 +7,15 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from genscene.db.connect import PragmaConfig
 from genscene.db.database import Database, run_periodic_optimize
 from genscene.pipeline.jobs import InProcessEventBus, JobHandler, JobRunner, JobStore
 from genscene.pipeline.media import MediaStore
+from genscene.pipeline.previews import PreviewCache, run_preview_job
+from genscene.pipeline.styles import CatalogueFile
 from genscene.pipeline.tts import get_engine, run_tts_job
 from genscene.settings import Settings
 from genscene.web.sse import SseRegistry
@@ -23,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def default_handlers() -> dict[str, JobHandler]:
     """Return the job handlers by kind that this build provides."""
-    return {"tts": run_tts_job}
+    return {"tts": run_tts_job, "preview": run_preview_job}
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Services:
     media: MediaStore
     tokens: TokenService
     sse: SseRegistry
+    catalogue: CatalogueFile
+    previews: PreviewCache
     started_monotonic: float = field(default_factory=time.monotonic)
     _background: list[asyncio.Task[Any]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -56,6 +61,7 @@ class Services:
         bus = InProcessEventBus()
         store = JobStore(db, bus)
         media = MediaStore(db, settings.media_dir)
+        catalogue = CatalogueFile(Path(settings.styles_file) if settings.styles_file else None)
         runner = JobRunner(
             store,
             handlers if handlers is not None else default_handlers(),
@@ -66,6 +72,7 @@ class Services:
                 "settings": settings,
                 "media_lookup": media.lookup_sync,
                 "cache_dir": settings.data_dir / "cache",
+                "catalogue": catalogue,
             },
         )
         return cls(
@@ -77,6 +84,8 @@ class Services:
             media=media,
             tokens=TokenService.from_settings(settings),
             sse=SseRegistry(settings),
+            catalogue=catalogue,
+            previews=PreviewCache(settings.data_dir / "previews", settings.preview_ttl_s),
         )
 
     @property

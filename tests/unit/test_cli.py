@@ -91,3 +91,14 @@ def test_cli_token_prints_verifiable_stream_token(tmp_path: Path) -> None:
     assert claims["sub"] == job.id and claims["scope"] == "job:events"
     missing = run_cli("token", "f" * 32, data_dir=tmp_path)
     assert missing.returncode != 0 and "no job" in missing.stderr
+
+
+def test_cli_previews_generate_then_styles_fresh(tmp_path: Path) -> None:
+    result = run_cli("previews", "generate", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "previews").glob("*.json"))) == 7
+    listing = run_cli("styles", "--json", data_dir=tmp_path)
+    styles = json.loads(listing.stdout)["styles"]
+    assert [s["preview"] for s in styles] == ["fresh"] * 7
+    again = run_cli("previews", "generate", data_dir=tmp_path)
+    assert "every preview is fresh" in again.stdout
