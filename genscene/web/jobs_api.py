@@ -90,6 +90,63 @@ async def create_tts() -> Response:
     return accepted(job)
 
 
+COMPOSE_SCHEMA = {
+    "type": "object",
+    "required": ["style", "scenes"],
+    "description": "A storyboard (see SPEC.md): title, style, format, voice, subtitles, "
+    "music, scenes[{prompt, narration, duration, camera, transition, media_id, style}]",
+}
+
+
+@bp.post("/api/compose")
+@doc(
+    "Queue a compose job: storyboard to narrated, styled MP4",
+    tag="jobs",
+    request_body=json_body(COMPOSE_SCHEMA),
+    responses={
+        202: "Job queued",
+        401: "No or bad API key",
+        413: "Too large",
+        415: "Not JSON",
+        422: "Invalid field (the path is in `field`)",
+    },
+)
+@require_api_key
+async def create_compose() -> Response:
+    from genscene.pipeline.storyboard import StoryboardLimits, parse_storyboard
+
+    body = await read_json_object()
+    svc = services()
+    # Validation reads the catalogue, media rows and the voice list: a worker thread.
+    await asyncio.to_thread(
+        parse_storyboard,
+        body,
+        catalogue=svc.catalogue.get(),
+        media_lookup=svc.media.lookup_sync,
+        limits=StoryboardLimits(),
+        tts_engine=get_engine(),
+    )
+    job = await svc.store.create("compose", body)
+    svc.runner.notify()
+    return accepted(job)
+
+
+@bp.get("/api/voices")
+@doc("The TTS engine's voices (ids usable as `voice`)", tag="jobs")
+async def list_voices() -> Response:
+    engine = get_engine()
+    voices = await asyncio.to_thread(engine.voices)
+    return jsonify(
+        {
+            "engine": engine.name,
+            "voices": [
+                {"id": v.id, "name": v.name, "language": v.language, "gender": v.gender}
+                for v in voices
+            ],
+        }
+    )
+
+
 @bp.get("/api/jobs")
 @doc(
     "List jobs, newest first, with cursor pagination",

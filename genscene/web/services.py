@@ -15,6 +15,7 @@ from genscene.db.database import Database, run_periodic_optimize
 from genscene.pipeline.jobs import InProcessEventBus, JobHandler, JobRunner, JobStore
 from genscene.pipeline.media import MediaStore
 from genscene.pipeline.previews import PreviewCache, run_preview_job
+from genscene.pipeline.render import run_compose_job
 from genscene.pipeline.styles import CatalogueFile
 from genscene.pipeline.tts import get_engine, run_tts_job
 from genscene.settings import Settings
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def default_handlers() -> dict[str, JobHandler]:
     """Return the job handlers by kind that this build provides."""
-    return {"tts": run_tts_job, "preview": run_preview_job}
+    return {"tts": run_tts_job, "preview": run_preview_job, "compose": run_compose_job}
 
 
 @dataclass

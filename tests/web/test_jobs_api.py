@@ -113,3 +113,9 @@ async def test_cancel_queued_job_returns_cancelled(client: Any, app: Quart) -> N
     response = await client.post(f"/api/jobs/{job.id}/cancel", headers=AUTH)
     assert response.status_code == 200
     assert (await response.get_json())["status"] == "cancelled"
+
+
+async def test_voices_lists_engine_voices(client: Any) -> None:
+    body = await (await client.get("/api/voices")).get_json()
+    assert body["engine"] == "espeak-ng"
+    assert {"id": "en-us", "name": "English (America)", "language": "en-us", "gender": "male"} in body["voices"]
