@@ -43,6 +43,9 @@ class Settings:
     workers: int = 2
     preview_ttl_s: int = 86400
     styles_file: str = ""
+    storyboard_max_scenes: int = 200
+    storyboard_max_total_s: float = 600.0
+    storyboard_max_narration_chars: int = 2000
     max_job_attempts: int = 3
     max_upload_bytes: int = 200 * 1024 * 1024
     max_request_bytes: int = 2 * 1024 * 1024
@@ -106,6 +109,9 @@ class Settings:
             "max_job_attempts": self.max_job_attempts,
             "db_page_size": self.db_page_size,
             "db_group_commit_max": self.db_group_commit_max,
+            "storyboard_max_scenes": self.storyboard_max_scenes,
+            "storyboard_max_total_s": self.storyboard_max_total_s,
+            "storyboard_max_narration_chars": self.storyboard_max_narration_chars,
         }
         for name, value in positive.items():
             if value <= 0:
@@ -206,7 +212,11 @@ SETTING_DOCS: dict[str, str] = {
     "cors_origin_regex": "Regex of further allowed origins (e.g. subdomains).",
     "workers": "Concurrent job workers.",
     "preview_ttl_s": "How long a style preview stays fresh, seconds.",
-    "styles_file": "Style catalogue JSON (empty: the packaged one); notebooks approve looks into it.",
+    "styles_file": "Style catalogue JSON (empty: the packaged one); notebooks approve looks "
+    "into it.",
+    "storyboard_max_scenes": "Most scenes a storyboard may have.",
+    "storyboard_max_total_s": "Longest total video a storyboard may ask for, seconds.",
+    "storyboard_max_narration_chars": "Longest narration of one scene, characters.",
     "max_job_attempts": "A job interrupted this many times fails instead of re-queueing.",
     "max_upload_bytes": "Largest accepted media upload.",
     "max_request_bytes": "Largest accepted JSON request body.",

@@ -118,4 +118,9 @@ async def test_cancel_queued_job_returns_cancelled(client: Any, app: Quart) -> N
 async def test_voices_lists_engine_voices(client: Any) -> None:
     body = await (await client.get("/api/voices")).get_json()
     assert body["engine"] == "espeak-ng"
-    assert {"id": "en-us", "name": "English (America)", "language": "en-us", "gender": "male"} in body["voices"]
+    assert {
+        "id": "en-us",
+        "name": "English (America)",
+        "language": "en-us",
+        "gender": "male",
+    } in body["voices"]
