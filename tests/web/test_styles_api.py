@@ -16,8 +16,13 @@ from genscene.web.app import create_app
 from .conftest import AUTH
 
 STYLE_IDS = [
-    "cinematic-realism", "stylized-3d", "anime", "documentary-grit", "film-noir",
-    "retro-vhs-90s", "fantasy-illustration",
+    "cinematic-realism",
+    "stylized-3d",
+    "anime",
+    "documentary-grit",
+    "film-noir",
+    "retro-vhs-90s",
+    "fantasy-illustration",
 ]
 
 
@@ -28,17 +33,29 @@ async def test_styles_catalogue_seven_styles_in_spec_shape(client: Any, prefix: 
     styles = (await response.get_json())["styles"]
     assert [s["id"] for s in styles] == STYLE_IDS
     for style in styles:
-        assert set(style) == {"id", "name", "category", "description", "palette", "keywords",
-                              "demo_scene", "preview_url"}
+        assert set(style) == {
+            "id",
+            "name",
+            "category",
+            "description",
+            "palette",
+            "keywords",
+            "demo_scene",
+            "preview_url",
+        }
         assert style["preview_url"] is None  # nothing rendered yet
-    noir = (await (await client.get(f"{prefix}/styles/film-noir")).get_json())
+    noir = await (await client.get(f"{prefix}/styles/film-noir")).get_json()
     assert noir["name"] == "Film Noir" and noir["category"] == "vintage"
 
 
 async def test_styles_routing_static_paths_not_shadowed(client: Any) -> None:
     categories = await (await client.get("/styles/categories")).get_json()
     assert [c["id"] for c in categories["categories"]] == [
-        "realistic", "animated", "vintage", "artistic"]
+        "realistic",
+        "animated",
+        "vintage",
+        "artistic",
+    ]
     assert categories["categories"][2]["styles"] == ["film-noir", "retro-vhs-90s"]
     overview = await (await client.get("/styles/previews/overview")).get_json()
     assert [p["style_id"] for p in overview["previews"]] == STYLE_IDS
@@ -49,9 +66,13 @@ async def test_styles_routing_static_paths_not_shadowed(client: Any) -> None:
 
 @pytest.mark.parametrize(
     ("path", "field"),
-    [("/styles/watercolour", "style_id"), ("/styles/previews/baroque", "category"),
-     ("/styles/previews/preview", "category"), ("/styles/anime/preview/poster", "variant"),
-     ("/styles/anime/preview/image", "style_id")],
+    [
+        ("/styles/watercolour", "style_id"),
+        ("/styles/previews/baroque", "category"),
+        ("/styles/previews/preview", "category"),
+        ("/styles/anime/preview/poster", "variant"),
+        ("/styles/anime/preview/image", "style_id"),
+    ],
 )
 async def test_styles_unknown_404_names_field(client: Any, path: str, field: str) -> None:
     response = await client.get(path)
@@ -76,7 +97,7 @@ async def test_generate_all_renders_missing_once_then_serves_images(client: Any)
     jobs = (await first.get_json())["jobs"]
     assert sorted(j["params"]["style_id"] for j in jobs) == sorted(STYLE_IDS)
     assert all(j["kind"] == "preview" and j["created"] for j in jobs)
-    again = (await (await client.post("/styles/previews/generate-all", headers=AUTH)).get_json())
+    again = await (await client.post("/styles/previews/generate-all", headers=AUTH)).get_json()
     unfinished = [j for j in again["jobs"] if j["status"] in ("queued", "running")]
     assert all(not j["created"] for j in unfinished)  # in flight: no duplicate jobs
     previews = await wait_previews(client, {"fresh"})
@@ -97,10 +118,11 @@ async def test_generate_all_renders_missing_once_then_serves_images(client: Any)
     assert thumb.status_code == 200 and len(await thumb.get_data()) < len(data) / 5
     styles = (await (await client.get("/styles")).get_json())["styles"]
     assert all(s["preview_url"] for s in styles)
-    nothing = (await (await client.post("/styles/previews/generate-all", headers=AUTH)).get_json())
+    nothing = await (await client.post("/styles/previews/generate-all", headers=AUTH)).get_json()
     assert nothing["jobs"] == []  # all fresh
-    forced = (await (await client.post("/styles/previews/generate-all?force=true",
-                                       headers=AUTH)).get_json())
+    forced = await (
+        await client.post("/styles/previews/generate-all?force=true", headers=AUTH)
+    ).get_json()
     assert len(forced["jobs"]) == 7
     await wait_previews(client, {"fresh"})
 
@@ -114,8 +136,7 @@ async def test_preview_stale_at_once_when_style_changes(settings: Settings, tmp_
         await client.post("/styles/previews/generate-all", headers=AUTH)
         await wait_previews(client, {"fresh"})
         noir = load_catalogue(catalogue_file).get("film-noir")
-        save_look("film-noir", noir.look.with_changes(grain=noir.look.grain + 0.05),
-                  catalogue_file)
+        save_look("film-noir", noir.look.with_changes(grain=noir.look.grain + 0.05), catalogue_file)
         overview = await (await client.get("/styles/previews/overview")).get_json()
         status = {p["style_id"]: p["status"] for p in overview["previews"]}
         assert status["film-noir"] == "stale"
