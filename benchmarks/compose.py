@@ -1,0 +1,418 @@
+"""Compose speed and memory: our FFmpeg composer against MoviePy and an encode-only floor.
+
+The reference timeline: 10 stills at 1280x720, 3 s each, 0.5 s crossfades, one narration
+track, x264 veryfast CRF 23, AAC, 30 fps; a second variant adds a Ken Burns zoom to every
+scene. Each is rendered in the same run by
+
+* our composer (`genscene.pipeline.render.encode_timeline`: frame producers piping raw
+  frames into one encoder, loudness pass included), from stills already on disk;
+* MoviePy 2 (`CompositeVideoClip` with `CrossFadeIn`; the zoom as a per-frame `resized`
+  lambda), using the same FFmpeg binary and encoder settings;
+* an encode-only floor: our encoder reading the very same frames from a raw file made
+  beforehand (untimed) - the cost of encoding these frames, with nothing composed;
+* for reference, the floor the issue suggests: the first still looped (decoded once).
+  Static frames are far cheaper for x264 than crossfades, so this floor understates the
+  encoding work of the real timeline; both ratios are reported.
+
+Peak memory (the summed RSS of our FFmpeg processes, polled from /proc) is measured for 10
+and 100 scenes. With --quick the memory runs use 1.5 s scenes; without, 3 s scenes.
+
+    python benchmarks/compose.py [--quick] [--json] [--repeat N]
+
+The last line of stdout is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from genscene.pipeline import compose
+from genscene.pipeline.frames import SceneSpec, render_frame
+from genscene.pipeline.process import find_ffmpeg
+from genscene.pipeline.render import encode_timeline
+from genscene.pipeline.styles import load_catalogue
+
+WIDTH, HEIGHT, FPS = 1280, 720, 30
+SCENE_S, FADE_S = 3.0, 0.5
+PROMPTS = (
+    "city at sunset, dramatic light",
+    "futuristic robot in a plaza",
+    "character under cherry blossoms",
+    "street photographer in a market",
+    "detective in a dark street with rain",
+    "90s family home video in a backyard",
+    "wizard in a magical library",
+    "mountain lake at dawn with mist",
+    "desert road at noon with a red car",
+    "harbour at night with boats and lights",
+)
+NARRATION = (
+    "This is the narration for the benchmark timeline. It runs for most of the video, "
+    "sentence after sentence, so that the audio encoder has real work to do. The stills "
+    "change every three seconds with a crossfade, and the voice keeps going until the end "
+    "of the story, when the last picture fades and the narrator finally stops talking."
+)
+TARGETS = {
+    "speedup_vs_moviepy": 5.0,
+    "speedup_vs_moviepy_kenburns": 6.0,
+    "ratio_to_encode_floor": 1.6,
+    "memory_growth_10_to_100": 1.25,
+}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+def make_stills(folder: Path) -> list[Path]:
+    """Return 10 styled stills at 1280x720 rendered by our frame generator."""
+    styles = load_catalogue().all()
+    paths = []
+    for index, prompt in enumerate(PROMPTS):
+        path = folder / f"still{index}.png"
+        image = render_frame(SceneSpec(prompt), styles[index % len(styles)], (WIDTH, HEIGHT), index)
+        image.save(path, compress_level=1)
+        paths.append(path)
+    return paths
+
+
+def make_narration(folder: Path, seconds: float) -> Path:
+    """Return a narration WAV (eSpeak NG, repeated) at least `seconds` long."""
+    spoken = folder / "spoken.wav"
+    subprocess.run(["espeak-ng", "-w", str(spoken), NARRATION], check=True)
+    path = folder / "narration.wav"
+    subprocess.run(
+        [
+            find_ffmpeg().path,
+            "-v",
+            "error",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(spoken),
+            "-t",
+            str(seconds),
+            "-y",
+            str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+def make_timeline(
+    stills: list[Path], scenes: int, scene_s: float, camera: str = "static"
+) -> compose.Timeline:
+    frames = round(scene_s * FPS)
+    fade = round(FADE_S * FPS)
+    return compose.Timeline(
+        WIDTH,
+        HEIGHT,
+        FPS,
+        tuple(
+            compose.TimelineScene(stills[i % len(stills)], frames, camera) for i in range(scenes)
+        ),
+        tuple(compose.Transition("dissolve", fade) for _ in range(scenes - 1)),
+    )
+
+
+def make_mix(narration: Path, timeline: compose.Timeline) -> compose.AudioMix:
+    return compose.AudioMix(narration, round(timeline.total_frames * compose.AUDIO_RATE / FPS))
+
+
+# -- measuring ---------------------------------------------------------------------------
+
+
+class ChildMemory:
+    """Polls /proc for the summed RSS of this process's children (our FFmpeg processes)."""
+
+    def __init__(self, interval_s: float = 0.02) -> None:
+        self.interval_s = interval_s
+        self.peak_total_mb = 0.0
+        self.peak_single_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ChildMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = str(os.getpid())
+        while not self._stop.is_set():
+            total = 0.0
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    status = Path(entry.path, "status").read_text()
+                except OSError:
+                    continue
+                fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+                if fields.get("PPid", "").strip() != me:
+                    continue
+                rss = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+                total += rss
+                self.peak_single_mb = max(self.peak_single_mb, rss)
+            self.peak_total_mb = max(self.peak_total_mb, total)
+            self._stop.wait(self.interval_s)
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def ours(timeline: compose.Timeline, narration: Path, out: Path) -> None:
+    asyncio.run(encode_timeline(timeline, make_mix(narration, timeline), out))
+
+
+def moviepy_render(stills: list[Path], narration: Path, out: Path, kenburns: bool) -> None:
+    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, vfx
+
+    clips = []
+    for index, still in enumerate(stills):
+        clip = ImageClip(str(still), duration=SCENE_S)
+        if kenburns:
+            # The same move as our zoom-in: 1 -> 1.15 over the scene, centred.
+            clip = clip.resized(lambda t: compose.ZOOM_FACTOR ** (t / SCENE_S)).with_position(
+                "center"
+            )
+        clip = clip.with_start(index * (SCENE_S - FADE_S))
+        if index:
+            clip = clip.with_effects([vfx.CrossFadeIn(FADE_S)])
+        clips.append(clip)
+    total_s = len(stills) * SCENE_S - (len(stills) - 1) * FADE_S
+    video = CompositeVideoClip(clips, size=(WIDTH, HEIGHT)).with_duration(total_s)
+    video = video.with_audio(AudioFileClip(str(narration)).with_duration(total_s))
+    video.write_videofile(
+        str(out),
+        fps=FPS,
+        codec="libx264",
+        preset="veryfast",
+        audio_codec="aac",
+        audio_bitrate="160k",
+        ffmpeg_params=["-crf", "23", "-pix_fmt", "yuv420p"],
+        logger=None,
+    )
+
+
+def write_raw_frames(timeline: compose.Timeline, path: Path) -> None:
+    """Write the timeline's composed frames to a raw file, chunk after chunk (untimed)."""
+    ffmpeg_path = find_ffmpeg().path
+    with path.open("wb") as handle:
+        for chunk in compose.plan_chunks(timeline):
+            argv = compose.build_frames_argv(ffmpeg_path, timeline, chunk, "pipe:1")
+            subprocess.run(argv, stdout=handle, check=True)
+
+
+def encode_floor(timeline: compose.Timeline, narration: Path, raw: Path, out: Path) -> float:
+    """Return the seconds our encoder takes on pre-composed frames (same argv otherwise)."""
+    mix = make_mix(narration, timeline)
+    argv = compose.build_encode_argv(
+        find_ffmpeg().path, frames=str(raw), timeline=timeline, audio=mix, output=out
+    )
+    return timed(lambda: subprocess.run(argv, check=True, stdout=subprocess.DEVNULL))
+
+
+def still_floor(still: Path, narration: Path, total_frames: int, out: Path) -> float:
+    """Return the seconds to encode the first still looped for the timeline's length."""
+    samples = round(total_frames * compose.AUDIO_RATE / FPS)
+    argv = [
+        find_ffmpeg().path,
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-framerate",
+        str(FPS),
+        "-i",
+        str(still),
+        "-i",
+        str(narration),
+        "-filter_complex",
+        f"[0:v]scale={WIDTH}:{HEIGHT},format=yuv420p,loop=loop={total_frames - 1}:size=1,"
+        f"settb=1/{FPS},setpts=N[v];"
+        f"[1:a]aresample={compose.AUDIO_RATE},apad=whole_len={samples},"
+        f"atrim=end_sample={samples}[a]",
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "23",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "160k",
+        "-movflags",
+        "+faststart",
+        "-y",
+        str(out),
+    ]
+    return timed(lambda: subprocess.run(argv, check=True))
+
+
+def best(samples: list[float]) -> float:
+    # The median of repeats: a shared machine has noisy neighbours in both directions.
+    return statistics.median(samples)
+
+
+def run(quick: bool, repeat: int) -> dict[str, Any]:
+    os.environ.setdefault("FFMPEG_BINARY", find_ffmpeg().path)  # MoviePy: the same FFmpeg
+    with tempfile.TemporaryDirectory(prefix="genscene-bench-compose-") as tmp:
+        folder = Path(tmp)
+        log("rendering 10 stills and a narration track")
+        stills = make_stills(folder)
+        crossfade = make_timeline(stills, 10, SCENE_S)
+        kenburns = make_timeline(stills, 10, SCENE_S, camera="zoom-in")
+        mem_scene_s = 1.5 if quick else SCENE_S
+        long_timeline = make_timeline(stills, 100, mem_scene_s)
+        narration = make_narration(folder, long_timeline.duration_s + 1)
+        seconds: dict[str, list[float]] = {
+            key: []
+            for key in (
+                "ours",
+                "ours_kenburns",
+                "moviepy",
+                "moviepy_kenburns",
+                "encode_floor",
+                "encode_floor_kenburns",
+                "still_floor",
+            )
+        }
+        raw = folder / "frames.yuv"
+        raw_kb = folder / "frames-kb.yuv"
+        log("composing the floor's frames (untimed)")
+        write_raw_frames(crossfade, raw)
+        write_raw_frames(kenburns, raw_kb)
+        out = folder / "out.mp4"
+        for round_number in range(repeat):
+            log(f"round {round_number + 1} of {repeat}")
+            seconds["ours"].append(timed(lambda: ours(crossfade, narration, out)))
+            seconds["ours_kenburns"].append(timed(lambda: ours(kenburns, narration, out)))
+            seconds["encode_floor"].append(encode_floor(crossfade, narration, raw, out))
+            seconds["encode_floor_kenburns"].append(encode_floor(kenburns, narration, raw_kb, out))
+            seconds["still_floor"].append(
+                still_floor(stills[0], narration, crossfade.total_frames, out)
+            )
+            seconds["moviepy"].append(
+                timed(lambda: moviepy_render(stills, narration, out, kenburns=False))
+            )
+            seconds["moviepy_kenburns"].append(
+                timed(lambda: moviepy_render(stills, narration, out, kenburns=True))
+            )
+            log("  " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in seconds.items()))
+        raw.unlink()
+        raw_kb.unlink()
+        memory = {}
+        for scenes in (10, 100):
+            timeline = make_timeline(stills, scenes, mem_scene_s)
+            log(f"memory: {scenes} scenes of {mem_scene_s} s")
+            with ChildMemory() as probe:
+                elapsed = timed(lambda t=timeline: ours(t, narration, folder / "mem.mp4"))
+            memory[f"scenes_{scenes}"] = {
+                "scene_s": mem_scene_s,
+                "video_s": round(timeline.duration_s, 2),
+                "seconds": round(elapsed, 2),
+                "peak_rss_total_mb": round(probe.peak_total_mb, 1),
+                "peak_rss_single_process_mb": round(probe.peak_single_mb, 1),
+            }
+    median = {key: best(values) for key, values in seconds.items()}
+    growth = memory["scenes_100"]["peak_rss_total_mb"] / memory["scenes_10"]["peak_rss_total_mb"]
+    result: dict[str, Any] = {
+        "benchmark": "compose",
+        "quick": quick,
+        "repeat": repeat,
+        "speedup_vs_moviepy": round(median["moviepy"] / median["ours"], 2),
+        "speedup_vs_moviepy_kenburns": round(
+            median["moviepy_kenburns"] / median["ours_kenburns"], 2
+        ),
+        "ratio_to_encode_floor": round(median["ours"] / median["encode_floor"], 2),
+        "ratio_to_encode_floor_kenburns": round(
+            median["ours_kenburns"] / median["encode_floor_kenburns"], 2
+        ),
+        "ratio_to_still_floor": round(median["ours"] / median["still_floor"], 2),
+        "seconds": {key: round(value, 2) for key, value in median.items()},
+        "seconds_all": {key: [round(v, 2) for v in values] for key, values in seconds.items()},
+        "memory": memory,
+        "memory_growth_10_to_100": round(growth, 2),
+        "timeline": {
+            "scenes": 10,
+            "scene_s": SCENE_S,
+            "crossfade_s": FADE_S,
+            "size": f"{WIDTH}x{HEIGHT}",
+            "fps": FPS,
+            "video_s": round(crossfade.duration_s, 2),
+            "encoder": "libx264 veryfast crf 23, aac 160k",
+            "cpus": os.cpu_count(),
+        },
+    }
+    result["targets"] = {
+        "speedup_vs_moviepy": {
+            "target": f">= {TARGETS['speedup_vs_moviepy']}",
+            "value": result["speedup_vs_moviepy"],
+            "holds": result["speedup_vs_moviepy"] >= TARGETS["speedup_vs_moviepy"],
+        },
+        "speedup_vs_moviepy_kenburns": {
+            "target": f">= {TARGETS['speedup_vs_moviepy_kenburns']}",
+            "value": result["speedup_vs_moviepy_kenburns"],
+            "holds": result["speedup_vs_moviepy_kenburns"]
+            >= TARGETS["speedup_vs_moviepy_kenburns"],
+        },
+        "ratio_to_encode_floor": {
+            "target": f"<= {TARGETS['ratio_to_encode_floor']}",
+            "value": result["ratio_to_encode_floor"],
+            "holds": result["ratio_to_encode_floor"] <= TARGETS["ratio_to_encode_floor"],
+        },
+        "memory_flat_10_to_100": {
+            "target": f"peak RSS grows <= {TARGETS['memory_growth_10_to_100']}x",
+            "value": result["memory_growth_10_to_100"],
+            "holds": growth <= TARGETS["memory_growth_10_to_100"],
+        },
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one round, shorter memory runs")
+    parser.add_argument("--json", action="store_true", help="print only the JSON summary")
+    parser.add_argument("--repeat", type=int, default=None, help="rounds (default 1 / 3)")
+    args = parser.parse_args()
+    repeat = args.repeat or (1 if args.quick else 3)
+    result = run(args.quick, repeat)
+    if not args.json:
+        for key in ("speedup_vs_moviepy", "speedup_vs_moviepy_kenburns", "ratio_to_encode_floor"):
+            log(f"{key}: {result[key]}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

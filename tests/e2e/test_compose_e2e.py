@@ -1,0 +1,614 @@
+"""Compose end to end: real FFmpeg and eSpeak NG, outputs checked with ffprobe and pixels."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from genscene.errors import JobCancelledError, JobFailedError, ValidationError
+from genscene.pipeline import compose
+from genscene.pipeline.jobs import Job, JobContext
+from genscene.pipeline.media import MediaRef
+from genscene.pipeline.render import (
+    CacheStats,
+    render_storyboard,
+    run_compose_job,
+)
+
+pytestmark = pytest.mark.e2e
+
+FFMPEG = "ffmpeg"
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A frame/narration cache shared by the module's renders (they reuse scenes)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+def board(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": "Night shift",
+        "style": "film-noir",
+        "format": {"aspect": "16:9", "height": 360, "fps": 30},
+        "subtitles": "burn",
+        "scenes": [
+            {
+                "prompt": "detective in a dark street with rain",
+                "narration": "The city never sleeps.",
+                "duration": 3,
+                "camera": "zoom-in",
+                "transition": "fade",
+            },
+            {
+                "prompt": "city at sunset",
+                "narration": "Neither do I.",
+                "duration": 2.5,
+                "camera": "pan-left",
+                "style": "cinematic-realism",
+            },
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+def probe(path: Path) -> dict[str, dict[str, Any]]:
+    """Return ffprobe's streams by type (frames counted), plus the format."""
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_streams",
+            "-show_format",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    info = json.loads(out)
+    streams = {s["codec_type"]: s for s in info["streams"]}
+    return {**streams, "format": info["format"]}
+
+
+def loudness_lufs(path: Path) -> float | None:
+    result = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return compose.parse_integrated_loudness(result.stderr.splitlines())
+
+
+def gray_frame(path: Path, at_s: float, size: tuple[int, int]) -> np.ndarray:
+    raw = subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-ss",
+            str(at_s),
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(raw, np.uint8).reshape(size[1], size[0]).astype(np.float64)
+
+
+def audio_samples(path: Path) -> np.ndarray:
+    raw = subprocess.run(
+        [FFMPEG, "-v", "error", "-i", str(path), "-ac", "1", "-ar", "48000", "-f", "f32le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(raw, "<f4")
+
+
+def srt_cues(text: str) -> list[tuple[str, str]]:
+    """Return (start timestamp, text) per cue of an SRT file."""
+    cues = []
+    for block in text.strip().split("\n\n"):
+        lines = block.splitlines()
+        cues.append((lines[1].split(" --> ")[0], " ".join(lines[2:])))
+    return cues
+
+
+def top_level_atoms(path: Path) -> list[str]:
+    """Return the MP4's top-level box types in file order."""
+    data = path.read_bytes()
+    atoms, position = [], 0
+    while position + 8 <= len(data):
+        size = int.from_bytes(data[position : position + 4], "big")
+        atoms.append(data[position + 4 : position + 8].decode("latin-1"))
+        if size == 1:
+            size = int.from_bytes(data[position + 8 : position + 16], "big")
+        if size < 8:
+            break
+        position += size
+    return atoms
+
+
+def ffmpeg_pids_mentioning(text: str) -> list[int]:
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "ffmpeg" in cmdline and text in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def fifo_dirs() -> set[str]:
+    import tempfile
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("genscene-frames-*")}
+
+
+async def test_render_storyboard_16x9_burn_exact_frames_loudness_outputs(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    out = tmp_path / "job"
+    result = await render_storyboard(board(), out, cache_dir=cache_dir)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "poster.jpg",
+        "subtitles.srt",
+        "subtitles.vtt",
+        "video.mp4",
+    ]
+    info = probe(result.video)
+    video, audio = info["video"], info["audio"]
+    assert (video["codec_name"], video["pix_fmt"]) == ("h264", "yuv420p")
+    assert (video["width"], video["height"]) == (640, 360)
+    # 3 s + 2.5 s scenes overlapping by a 0.5 s crossfade: 150 frames.
+    assert int(video["nb_read_frames"]) == 150
+    assert abs(float(video["duration"]) - 5.0) < 1 / 30
+    assert audio["codec_name"] == "aac"
+    assert abs(float(audio["duration"]) - 5.0) < 1 / 30
+    atoms = top_level_atoms(result.video)
+    assert atoms.index("moov") < atoms.index("mdat")  # +faststart: playable while loading
+    lufs = loudness_lufs(result.video)
+    assert lufs is not None and abs(lufs - -16.0) < 1.0
+    assert result.duration_s == pytest.approx(5.0)
+    assert (result.width, result.height) == (640, 360)
+    with Image.open(result.poster) as poster:
+        assert (poster.format, poster.size) == ("JPEG", (640, 360))
+    srt = srt_cues(result.srt.read_text())
+    assert srt == [
+        ("00:00:00,000", "The city never sleeps."),
+        ("00:00:02,500", "Neither do I."),
+    ]
+    vtt = result.vtt.read_text()
+    assert vtt.startswith("WEBVTT\n")
+    assert "00:00:02.500 --> " in vtt and "Neither do I." in vtt
+    assert result.to_json("abc") == {
+        "video_url": "/media/abc/video.mp4",
+        "poster_url": "/media/abc/poster.jpg",
+        "srt_url": "/media/abc/subtitles.srt",
+        "vtt_url": "/media/abc/subtitles.vtt",
+        "duration_s": 5.0,
+        "width": 640,
+        "height": 360,
+    }
+
+
+@pytest.mark.parametrize(
+    ("aspect", "subtitles", "size"),
+    [("9:16", "soft", (136, 240)), ("1:1", "none", (240, 240)), ("4:5", "burn", (192, 240))],
+)
+async def test_render_storyboard_aspect_size_and_subtitle_track(
+    tmp_path: Path, cache_dir: Path, aspect: str, subtitles: str, size: tuple[int, int]
+) -> None:
+    data = board(
+        format={"aspect": aspect, "height": 240, "fps": 25},
+        subtitles=subtitles,
+        scenes=[{"prompt": "futuristic robot", "narration": "Hi there.", "duration": 2}],
+    )
+    result = await render_storyboard(data, tmp_path, cache_dir=cache_dir)
+    info = probe(result.video)
+    assert (info["video"]["width"], info["video"]["height"]) == size
+    assert int(info["video"]["nb_read_frames"]) == 50
+    assert ("subtitle" in info) == (subtitles == "soft")
+    if subtitles == "soft":
+        assert info["subtitle"]["codec_name"] == "mov_text"
+    assert "Hi there." in result.srt.read_text()
+
+
+async def test_render_burned_subtitles_change_pixels_only_where_text_sits(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    scene = {"prompt": "futuristic robot", "narration": "The city never sleeps.", "duration": 3}
+    data = board(style="stylized-3d", scenes=[scene])
+    burned = await render_storyboard(data, tmp_path / "burn", cache_dir=cache_dir)
+    data["subtitles"] = "none"
+    plain = await render_storyboard(data, tmp_path / "none", cache_dir=cache_dir)
+    with_text = gray_frame(burned.video, 1.0, (640, 360))
+    without = gray_frame(plain.video, 1.0, (640, 360))
+    difference = np.abs(with_text - without)
+    band, sky = difference[290:350, :].mean(), difference[:180, :].mean()
+    # Text in the subtitle band; elsewhere only encoder noise.
+    assert band > 3.0 and band > 5 * sky
+
+
+async def test_render_music_looped_and_ducked_under_narration(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    music = tmp_path / "tone.wav"
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=5000:duration=3",
+            "-y",
+            str(music),
+        ],
+        check=True,
+    )
+    ref = MediaRef("m1", "audio", "audio/wav", music, music.stat().st_size)
+    data = board(
+        music={"media_id": "m1", "volume": 0.5, "duck": True},
+        subtitles="none",
+        scenes=[
+            {
+                "prompt": "city at sunset",
+                "narration": "The city never sleeps, and neither do I, not tonight.",
+                "duration": 8,
+            }
+        ],
+    )
+    result = await render_storyboard(
+        data, tmp_path / "out", cache_dir=cache_dir, media_lookup={"m1": ref}.get
+    )
+    samples = audio_samples(result.video)
+
+    def tone(start_s: float, end_s: float) -> float:
+        window = samples[int(start_s * 48000) : int(end_s * 48000)]
+        spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
+        freqs = np.fft.rfftfreq(len(window), 1 / 48000)
+        return float(spectrum[np.abs(freqs - 5000) < 20].max())
+
+    while_speaking, after = tone(0.4, 1.6), tone(4.5, 5.8)
+    # The 3 s tone still sounds at 4.5-5.8 s (looped) and is >= 6 dB louder there.
+    assert after > 2 * while_speaking
+    lufs = loudness_lufs(result.video)
+    assert lufs is not None and abs(lufs - -16.0) < 1.0
+
+
+@pytest.mark.parametrize("how", ["task_cancel", "job_cancelled_error"])
+async def test_render_cancel_mid_encode_no_partial_files_ffmpeg_gone(
+    tmp_path: Path, cache_dir: Path, how: str
+) -> None:
+    out = tmp_path / "job"
+    scenes = [
+        {"prompt": "detective in a dark street with rain", "duration": 20, "camera": c}
+        for c in ("zoom-in", "zoom-out", "pan-right")
+    ]
+    data = board(format={"aspect": "16:9", "height": 240, "fps": 30}, scenes=scenes)
+    seen: list[str] = []
+    before = fifo_dirs()
+
+    async def on_progress(value: float, stage: str, message: str | None, extra: dict[str, Any]):
+        seen.append(stage)
+        if stage == "encode" and extra.get("out_time_s", 0) > 0:
+            assert ffmpeg_pids_mentioning(str(out)), "the encoder should be running now"
+            if how == "task_cancel":
+                asyncio.current_task().cancel()  # type: ignore[union-attr]
+            else:
+                raise JobCancelledError("cancelled on request")
+
+    task = asyncio.ensure_future(
+        render_storyboard(data, out, cache_dir=cache_dir, on_progress=on_progress)
+    )
+    expected = asyncio.CancelledError if how == "task_cancel" else JobCancelledError
+    with pytest.raises(expected):
+        await task
+    assert "encode" in seen
+    assert not out.exists() or list(out.iterdir()) == []
+    assert ffmpeg_pids_mentioning(str(out)) == []
+    assert fifo_dirs() - before == set()
+
+
+async def test_render_encoder_rejects_option_job_failed_with_stderr(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    out = tmp_path / "job"
+    with pytest.raises(JobFailedError) as caught:
+        await render_storyboard(
+            board(),
+            out,
+            cache_dir=cache_dir,
+            encode_settings=compose.EncodeSettings(preset="no-such-preset"),
+        )
+    assert "FFmpeg failed encoding" in caught.value.message
+    assert "no-such-preset" in caught.value.message  # x264's own stderr line
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+async def test_render_producer_bad_filter_job_failed_with_stderr(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = compose.build_frames_argv
+
+    def broken(*args: Any, **kwargs: Any) -> list[str]:
+        argv = original(*args, **kwargs)
+        index = argv.index("-filter_complex") + 1
+        argv[index] = argv[index].replace("setsar=1", "nosuchfilter=1", 1)
+        return argv
+
+    monkeypatch.setattr(compose, "build_frames_argv", broken)
+    with pytest.raises(JobFailedError) as caught:
+        await render_storyboard(board(), tmp_path / "job", cache_dir=cache_dir)
+    assert "composing scenes" in caught.value.message
+    assert "nosuchfilter" in caught.value.message
+    assert ffmpeg_pids_mentioning(str(tmp_path)) == []
+
+
+@pytest.fixture
+def garbage(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "upload.bin"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2048))
+    yield path
+
+
+@pytest.mark.parametrize(("kind", "error"), [("image", ValidationError), ("video", JobFailedError)])
+async def test_render_corrupt_upload_fails_naming_scene_media(
+    tmp_path: Path, cache_dir: Path, garbage: Path, kind: str, error: type[Exception]
+) -> None:
+    ref = MediaRef("up1", kind, "x/y", garbage, garbage.stat().st_size)
+    data = board(scenes=[{"media_id": "up1", "narration": "Look at this."}])
+    with pytest.raises(error) as caught:
+        await render_storyboard(
+            data, tmp_path / "job", cache_dir=cache_dir, media_lookup={"up1": ref}.get
+        )
+    assert caught.value.field == "scenes[0].media_id"  # type: ignore[attr-defined]
+    assert not (tmp_path / "job").exists() or list((tmp_path / "job").iterdir()) == []
+
+
+async def test_render_video_clip_scene_padded_and_graded_monochrome(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            "-y",
+            str(clip),
+        ],
+        check=True,
+    )
+    ref = MediaRef("c1", "video", "video/mp4", clip, clip.stat().st_size)
+    data = board(
+        subtitles="none",
+        scenes=[{"media_id": "c1", "duration": 2, "camera": "zoom-in", "narration": ""}],
+    )
+    result = await render_storyboard(
+        data, tmp_path / "job", cache_dir=cache_dir, media_lookup={"c1": ref}.get
+    )
+    info = probe(result.video)
+    assert int(info["video"]["nb_read_frames"]) == 60  # the 1 s clip held to fill 2 s
+    raw = subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-ss",
+            "1.5",
+            "-i",
+            str(result.video),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv444p",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    planes = np.frombuffer(raw, np.uint8).reshape(3, 360, 640).astype(np.int16)
+    # testsrc2 is saturated colour; film noir's grade leaves only grey.
+    assert np.abs(planes[1:] - 128).mean() < 3
+    assert planes[0].std() > 10
+
+
+async def test_render_edit_one_scene_reuses_cached_others(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    scenes = [
+        {"prompt": f"city at sunset number {i}", "narration": f"Scene number {i}.", "duration": 2}
+        for i in range(3)
+    ]
+    data = board(format={"aspect": "16:9", "height": 144, "fps": 24}, scenes=scenes)
+    first = await render_storyboard(data, tmp_path / "a", cache_dir=cache)
+    assert first.cache == CacheStats(frame_misses=3, narration_misses=3)
+    scenes[1] = {**scenes[1], "prompt": "wizard in a magical library"}
+    scenes[2] = {**scenes[2], "narration": "A different ending."}
+    second = await render_storyboard(data, tmp_path / "b", cache_dir=cache)
+    assert second.cache == CacheStats(
+        frame_hits=2, frame_misses=1, narration_hits=2, narration_misses=1
+    )
+    assert "A different ending." in second.srt.read_text()
+
+
+async def test_render_many_scenes_narration_onset_drift_under_one_frame(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    scenes = [{"prompt": "city at sunset", "narration": "Go.", "duration": 2} for _ in range(20)]
+    data = board(
+        format={"aspect": "16:9", "height": 144, "fps": 30}, subtitles="none", scenes=scenes
+    )
+    result = await render_storyboard(data, tmp_path / "job", cache_dir=cache_dir)
+    info = probe(result.video)
+    # 20 scenes of 60 frames, 19 crossfades of 15: 915 frames.
+    assert int(info["video"]["nb_read_frames"]) == 915
+    samples = np.abs(audio_samples(result.video))
+    threshold = samples.max() * 0.1
+    offsets = []
+    for index in range(20):
+        start = index * 45 / 30
+        window = samples[int(start * 48000) : int((start + 1.2) * 48000)]
+        offsets.append(np.argmax(window > threshold) / 48000)
+    assert max(offsets) - min(offsets) < 1 / 30
+
+
+class FakeStore:
+    """Enough of JobStore for a JobContext: records progress, never cancels."""
+
+    def __init__(self) -> None:
+        self.progress: list[tuple[float, str, dict[str, Any] | None]] = []
+        self.logs: list[str] = []
+
+    async def report_progress(
+        self,
+        job_id: str,
+        progress: float,
+        stage: str,
+        message: str | None,
+        extra: dict[str, Any] | None,
+    ) -> bool:
+        self.progress.append((progress, stage, extra))
+        return False
+
+    async def log(self, job_id: str, message: str, level: str = "info") -> None:
+        self.logs.append(message)
+
+
+async def test_run_compose_job_spec_result_and_progress_stages(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    job_id = "0123456789abcdef0123456789abcdef"
+    job = Job(
+        id=job_id,
+        kind="compose",
+        status="running",
+        progress=0.0,
+        stage=None,
+        message=None,
+        params=board(format={"aspect": "16:9", "height": 240, "fps": 30}),
+        result=None,
+        error=None,
+        attempts=1,
+        cancel_requested=False,
+        created_at="2024-01-01T00:00:00Z",
+        started_at=None,
+        finished_at=None,
+        updated_at=None,
+    )
+    store = FakeStore()
+    output_dir = tmp_path / "media" / job_id
+    ctx = JobContext(
+        job=job,
+        store=store,
+        output_dir=output_dir,
+        extras={"cache_dir": cache_dir},  # type: ignore[arg-type]
+    )
+    result = await run_compose_job(ctx)
+    assert result == {
+        "video_url": f"/media/{job_id}/video.mp4",
+        "poster_url": f"/media/{job_id}/poster.jpg",
+        "srt_url": f"/media/{job_id}/subtitles.srt",
+        "vtt_url": f"/media/{job_id}/subtitles.vtt",
+        "duration_s": 5.0,
+        "width": 426,
+        "height": 240,
+    }
+    assert all((output_dir / url.rsplit("/", 1)[1]).is_file() for url in list(result.values())[:4])
+    values = [value for value, _, _ in store.progress]
+    assert values == sorted(values) and values[-1] == 1.0
+    stages = {stage for _, stage, _ in store.progress}
+    assert {"frames", "narration", "encode", "done"} <= stages
+    encode_extras = [extra for _, stage, extra in store.progress if stage == "encode" and extra]
+    assert any(extra.get("eta_s") is not None for extra in encode_extras)
+
+
+def dots_image(path: Path, size: tuple[int, int], points: list[tuple[int, int]]) -> None:
+    image = Image.new("RGB", size, (40, 40, 40))
+    draw = ImageDraw.Draw(image)
+    for x, y in points:
+        draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=(255, 255, 255))
+    image.save(path)
+
+
+@pytest.mark.parametrize("camera", ["zoom-in", "pan-right"])
+def test_camera_move_subpixel_smooth_no_jitter(tmp_path: Path, camera: str) -> None:
+    size, frames = (640, 360), 60
+    points = [(160, 100), (480, 260), (250, 220)]
+    still = tmp_path / "dots.png"
+    dots_image(still, size, points)
+    timeline = compose.Timeline(*size, 30, (compose.TimelineScene(still, frames, camera),), ())
+    argv = compose.build_frames_argv(FFMPEG, timeline, timeline.segments(), "pipe:1")
+    raw = subprocess.run(argv, capture_output=True, check=True).stdout
+    luma = np.frombuffer(raw, np.uint8).reshape(frames, -1)[:, : size[0] * size[1]]
+    luma = luma.reshape(frames, size[1], size[0]).astype(np.float64)
+    zoom = compose.PAN_ZOOM
+    travelled = 0.0
+    for x0, y0 in points:
+        # Where frame 0 shows the dot: unchanged for a zoom-in, magnified for a pan.
+        x, y = (x0, y0) if camera == "zoom-in" else (x0 * zoom, (y0 - 180 * (1 - 1 / zoom)) * zoom)
+        track = []
+        for index, frame in enumerate(luma):
+            # Follow the dot: intensity-weighted centroid around its last place. The
+            # background is luma 50 (RGB 40 in limited range); 56 keeps only the dot.
+            reach = 40 if index == 0 else 14
+            xa, ya = round(x) - reach, round(y) - reach
+            window = np.clip(frame[ya : ya + 2 * reach + 1, xa : xa + 2 * reach + 1] - 56, 0, None)
+            ys, xs = np.mgrid[ya : ya + 2 * reach + 1, xa : xa + 2 * reach + 1]
+            x, y = (window * xs).sum() / window.sum(), (window * ys).sum() / window.sum()
+            track.append((x, y))
+        path = np.array(track)
+        t = np.arange(frames)
+        for axis in (0, 1):
+            fit = np.polyval(np.polyfit(t, path[:, axis], 3), t)
+            # zoompan, snapping its window to whole pixels, strays by more than 1 px here.
+            assert np.abs(path[:, axis] - fit).max() < 0.05
+        travelled = max(travelled, float(np.abs(path[-1] - path[0]).max()))
+    assert travelled > 10
