@@ -183,7 +183,10 @@ def test_stream_shutdown_says_goodbye_and_stops(
 
     reader = threading.Thread(target=follow)
     reader.start()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while not server.services.sse.connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # connection_established is on its way
     started = time.monotonic()
     server.stop()
     reader.join(10)

@@ -75,32 +75,33 @@ def test_token_round_trip_claims_and_header() -> None:
 
 
 @pytest.mark.parametrize(
-    "token",
+    "make_token",
     [
-        pytest.param(signed(claims(exp=int(time.time()) - 120)), id="expired"),
-        pytest.param(signed(claims(nbf=int(time.time()) + 120)), id="not-yet-valid"),
-        pytest.param(signed(claims(aud="someone-else")), id="wrong-audience"),
-        pytest.param(signed(claims(iss="genscene-evil")), id="wrong-issuer"),
-        pytest.param(signed(claims(scope="job:admin")), id="wrong-scope"),
-        pytest.param(signed(claims(jti=None)), id="missing-jti"),
-        pytest.param(signed(claims(nbf=None)), id="missing-nbf"),
-        pytest.param(signed(claims(), kid="hs-0000000000000000"), id="unknown-kid"),
+        # Built when the test runs, not at collection: time-based claims must be fresh.
+        pytest.param(lambda: signed(claims(exp=int(time.time()) - 120)), id="expired"),
+        pytest.param(lambda: signed(claims(nbf=int(time.time()) + 120)), id="not-yet-valid"),
+        pytest.param(lambda: signed(claims(aud="someone-else")), id="wrong-audience"),
+        pytest.param(lambda: signed(claims(iss="genscene-evil")), id="wrong-issuer"),
+        pytest.param(lambda: signed(claims(scope="job:admin")), id="wrong-scope"),
+        pytest.param(lambda: signed(claims(jti=None)), id="missing-jti"),
+        pytest.param(lambda: signed(claims(nbf=None)), id="missing-nbf"),
+        pytest.param(lambda: signed(claims(), kid="hs-0000000000000000"), id="unknown-kid"),
         pytest.param(
-            signed(
+            lambda: signed(
                 claims(),
                 secret="a-different-secret-that-is-long-enough-9",
                 kid=hs256_key(SECRET).kid,
             ),
             id="wrong-secret",
         ),
-        pytest.param("x" * 10_000, id="huge"),
-        pytest.param("not.a.jwt", id="garbage"),
-        pytest.param("", id="empty"),
+        pytest.param(lambda: "x" * 10_000, id="huge"),
+        pytest.param(lambda: "not.a.jwt", id="garbage"),
+        pytest.param(lambda: "", id="empty"),
     ],
 )
-def test_verify_attack_rejected_with_one_generic_error(token: str) -> None:
+def test_verify_attack_rejected_with_one_generic_error(make_token: Any) -> None:
     with pytest.raises(AuthenticationError) as caught:
-        service().verify(token, JOB)
+        service().verify(make_token(), JOB)
     assert caught.value.message == INVALID_TOKEN
 
 
