@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -282,3 +283,50 @@ def test_legacy_stream_api_key_same_format(sse_server: LiveServer) -> None:
     assert events[0]["event"] == "connection_established"
     assert events[-1]["event"] == "stream_complete"
     assert [e["id"] for e in job_events(events)] == stored_seqs(sse_server, job_id)
+
+
+def test_stream_idle_without_job_events_cleaned_up(sse_settings: Any) -> None:
+    server = LiveServer(replace(sse_settings, sse_idle_timeout_s=0.8), scripted=True)
+    server.start()
+    try:
+        job_id = server.create_job(steps=1, interval_s=30)
+        started = time.monotonic()
+        with stream(server, job_id, token_for(server, job_id)) as response:
+            events = read_events(response)
+        assert events[-1]["event"] == "cleanup" and events[-1]["data"]["reason"] == "idle"
+        assert any(e["event"] == "heartbeat" for e in events)  # heartbeats do not count
+        assert 0.7 < time.monotonic() - started < 5
+        server.call(server.services.runner.cancel(job_id))
+    finally:
+        server.stop()
+
+
+def test_stream_per_client_limit_429(sse_settings: Any) -> None:
+    server = LiveServer(replace(sse_settings, sse_max_per_client=2), scripted=True)
+    server.start()
+    try:
+        jobs = [server.create_job(steps=1, interval_s=30) for _ in range(3)]
+        with httpx.Client(timeout=10) as http:
+            opened = []
+            try:
+                for job_id in jobs[:2]:  # different jobs and tokens, same client address
+                    request = http.build_request(
+                        "GET",
+                        f"{server.base_url}/api/jobs/{job_id}/events-stream",
+                        headers={"Authorization": f"Bearer {token_for(server, job_id)}"},
+                    )
+                    opened.append(http.send(request, stream=True))
+                    assert opened[-1].status_code == 200
+                extra = http.get(
+                    f"{server.base_url}/api/jobs/{jobs[2]}/events-stream",
+                    headers={"Authorization": f"Bearer {token_for(server, jobs[2])}"},
+                )
+                assert extra.status_code == 429
+                assert extra.json()["error"]["message"] == "too many streams from this client"
+            finally:
+                for response in opened:
+                    response.close()
+        for job_id in jobs:
+            server.call(server.services.runner.cancel(job_id))
+    finally:
+        server.stop()
