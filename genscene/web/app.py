@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from quart import Quart, render_template
+from quart import Quart
 
-from genscene import __version__
 from genscene.settings import Settings
-from genscene.web import database_api, docs, health, jobs_api, media_api, sse, styles_api
+from genscene.web import database_api, docs, health, jobs_api, media_api, sse, studio, styles_api
 from genscene.web.auth import CorsPolicy
 from genscene.web.errors import register_error_handlers
-from genscene.web.openapi import doc
 from genscene.web.services import Services
 
 
@@ -44,15 +42,18 @@ def create_app(
 
     register_error_handlers(app)
     CorsPolicy(settings.cors_origins, settings.cors_origin_regex).install(app)
-    for blueprint in (health.bp, jobs_api.bp, media_api.bp, database_api.bp, sse.bp, docs.bp):
+    for blueprint in (
+        health.bp,
+        jobs_api.bp,
+        media_api.bp,
+        database_api.bp,
+        sse.bp,
+        docs.bp,
+        studio.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(styles_api.bp)
     # The seed's clients call the catalogue under /api/styles...; both paths are served.
     app.register_blueprint(styles_api.bp, url_prefix="/api", name="api_styles")
-
-    @app.get("/")
-    @doc("The studio page", tag="studio")
-    async def index() -> str:
-        return await render_template("index.html", version=__version__)
 
     return app
