@@ -48,10 +48,14 @@ run: setup
 	@echo "Gen Scene Studio: http://$(HOST):$(PORT)  (data in $(GENSCENE_DATA_DIR); API key: $(GENSCENE_DATA_DIR)/api_key unless GENSCENE_API_KEYS is set)"
 	$(BIN)/genscene serve --host $(HOST) --port $(PORT)
 
+# Notebooks are committed without outputs, except the cells marked `# NBVAL_CHECK_OUTPUT`
+# (cell metadata `keep_output: true`), whose output and execution count nbval compares.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@$(BIN)/nbstripout --verify --keep-count notebooks/*.ipynb || { \
+	  echo "notebooks carry outputs: run $(BIN)/nbstripout --keep-count notebooks/*.ipynb"; exit 1; }
 
 format: setup
 	$(BIN)/ruff format .
@@ -60,8 +64,9 @@ format: setup
 unit: setup
 	$(BIN)/pytest -q tests
 
+# Every notebook, headless, in this virtualenv's kernel; only marked cells compare outputs.
 notebooks: setup
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(BIN)/pytest -q --nbval-lax notebooks; else echo "no notebooks yet"; fi
+	$(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
 test: setup-test lint
 	$(BIN)/pytest -q -p no:cacheprovider tests

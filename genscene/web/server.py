@@ -76,10 +76,12 @@ async def serve_async(
     config = build_config(host, port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Outside the main thread (tests, notebooks) signals cannot be installed.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
     log.info(
         "Gen Scene Studio on http://%s:%d (API key in %s)",
         host,
@@ -94,7 +96,12 @@ async def serve_async(
         if svc is not None:
             await svc.sse.shutdown()
 
-    await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)
+    try:
+        await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)
+    finally:
+        # Give the signals back (a notebook's kernel needs its SIGINT handler again).
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

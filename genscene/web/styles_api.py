@@ -106,6 +106,27 @@ async def generate_all() -> tuple[Response, int]:
     return jsonify({"jobs": jobs}), 202
 
 
+@bp.post("/styles/<style_id>/preview/generate")
+@doc(
+    "Queue a preview job for one style (no duplicate while one is queued or running)",
+    tag="styles",
+    responses={
+        202: "The job (new or already queued)",
+        401: "No or bad API key",
+        404: "Unknown style",
+    },
+)
+@require_api_key
+async def generate_one(style_id: str) -> tuple[Response, int]:
+    style = _catalogue().get(style_id)
+    svc = services()
+    job, created = await svc.store.create_unless_active(
+        "preview", {"style_id": style.id, "force": True}, "style_id"
+    )
+    svc.runner.notify()
+    return jsonify({"jobs": [{**job.to_json(), "created": created}]}), 202
+
+
 @bp.get("/styles/previews/<category>")
 @doc("Previews of one category", tag="styles", responses={200: "Previews", 404: "Unknown"})
 async def previews_by_category(category: str) -> Response:

@@ -131,9 +131,13 @@ def test_gallery_generates_and_shows_seven_rendered_previews(studio: Studio) -> 
 
     noir = page.locator('.style-card[data-style-id="film-noir"]')
     expect(noir.locator(".badge")).to_have_text("No preview")
-    # A missing preview's own button queues it (with the other missing ones); the page
-    # then follows the jobs by polling the overview.
+    # A missing preview's own button queues that style only; the page follows the job by
+    # polling the overview.
     noir.get_by_role("button", name="Generate preview").click()
+    expect(noir).to_have_attribute("data-status", "fresh", timeout=30_000)
+    expect(page.locator('.style-card[data-status="missing"]')).to_have_count(6)
+    # The toolbar's button queues every missing one.
+    page.click("#generate-missing")
     expect(page.locator('.style-card[data-status="fresh"]')).to_have_count(7, timeout=60_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.style-card img')]"

@@ -143,3 +143,23 @@ async def test_preview_stale_at_once_when_style_changes(settings: Settings, tmp_
         assert {s for k, s in status.items() if k != "film-noir"} == {"fresh"}
         regen = await (await client.post("/styles/previews/generate-all", headers=AUTH)).get_json()
         assert [j["params"]["style_id"] for j in regen["jobs"]] == ["film-noir"]
+
+
+async def test_generate_one_style_single_job_no_duplicate(client: Any) -> None:
+    assert (await client.post("/styles/anime/preview/generate")).status_code == 401
+    first = await client.post("/styles/anime/preview/generate", headers=AUTH)
+    assert first.status_code == 202
+    (job,) = (await first.get_json())["jobs"]
+    assert job["params"]["style_id"] == "anime"
+    again = await (await client.post("/styles/anime/preview/generate", headers=AUTH)).get_json()
+    if again["jobs"][0]["status"] in ("queued", "running"):
+        assert again["jobs"][0]["id"] == job["id"] and not again["jobs"][0]["created"]
+    missing = await client.post("/styles/sepia/preview/generate", headers=AUTH)
+    assert missing.status_code == 404
+    async with asyncio.timeout(30):
+        while True:
+            preview = await (await client.get("/styles/anime/preview")).get_json()
+            if preview["status"] == "fresh":
+                break
+            await asyncio.sleep(0.1)
+    assert preview["image_url"] == "/styles/anime/preview/image"

@@ -98,14 +98,16 @@ export async function mount(root, { query }) {
     }
   };
 
-  const generate = async (force) => {
+  // styleId: one card's button (that style only); otherwise every missing/stale (or all).
+  const generate = async (force, styleId = null) => {
     if (state.busy) return;
     state.busy = true;
     updateButtons();
     try {
-      const result = await api(`/styles/previews/generate-all${force ? "?force=true" : ""}`, {
-        method: "POST",
-      });
+      const path = styleId
+        ? `/styles/${encodeURIComponent(styleId)}/preview/generate`
+        : `/styles/previews/generate-all${force ? "?force=true" : ""}`;
+      const result = await api(path, { method: "POST" });
       for (const job of result.jobs) {
         const styleId = job.params?.style_id;
         const preview = state.previews.get(styleId);
@@ -168,7 +170,7 @@ export async function mount(root, { query }) {
     const preview = state.previews.get(style.id) ?? { status: "missing" };
     let card = state.cards.get(style.id);
     if (!card) {
-      card = buildCard(style, () => generate(false));
+      card = buildCard(style, () => generate(false, style.id));
       state.cards.set(style.id, card);
       grid.append(card);
     }
