@@ -21,8 +21,8 @@ from PIL import Image, ImageDraw, ImageFont
 from genscene.pipeline.frames import SceneSpec, render_frame
 from genscene.pipeline.previews import PREVIEW_SEED, PreviewCache, PreviewInfo
 from genscene.pipeline.styles import (
-    _LOOK_RANGES,
     CATALOGUE_PATH,
+    LOOK_RANGES,
     Look,
     Style,
     load_catalogue,
@@ -78,7 +78,7 @@ def tunable_fields(look: Look) -> list[FieldSpec]:
         elif kind == "str":
             specs.append(FieldSpec(field.name, "colour", value, default))
         else:
-            low, high = _LOOK_RANGES[field.name]
+            low, high = LOOK_RANGES[field.name]
             number_kind: FieldKind = "int" if kind == "int" else "float"
             specs.append(
                 FieldSpec(

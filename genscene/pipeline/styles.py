@@ -28,7 +28,7 @@ _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _STYLE_KEYS = ("id", "name", "category", "description", "palette", "keywords", "demo_scene")
 
 # Per look field: the accepted range. Booleans and hex colours are checked by type.
-_LOOK_RANGES: dict[str, tuple[float, float]] = {
+LOOK_RANGES: dict[str, tuple[float, float]] = {
     "exposure": (-2.0, 2.0),
     "contrast": (0.3, 3.0),
     "saturation": (0.0, 2.5),
@@ -152,7 +152,7 @@ def _check_look_value(key: str, type_name: object, value: object, where: str) ->
     # bool is an int subclass: `true` must not pass as 1.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(f"{where} must be a number", field=where)
-    low, high = _LOOK_RANGES[key]
+    low, high = LOOK_RANGES[key]
     if kind == "int" and not (isinstance(value, int) or float(value).is_integer()):
         raise ValidationError(f"{where} must be a whole number", field=where)
     if not low <= value <= high:
