@@ -16,6 +16,8 @@ scene. Each is rendered in the same run by
 
 Peak memory (the summed RSS of our FFmpeg processes, polled from /proc) is measured for 10
 and 100 scenes. With --quick the memory runs use 1.5 s scenes; without, 3 s scenes.
+Wall-clock and CPU seconds (this process and its children) are both reported; the median
+of the rounds is used.
 
     python benchmarks/compose.py [--quick] [--json] [--repeat N]
 
@@ -28,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,7 +39,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from genscene.pipeline import compose
 from genscene.pipeline.frames import SceneSpec, render_frame
@@ -177,10 +180,26 @@ class ChildMemory:
             self._stop.wait(self.interval_s)
 
 
-def timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
+class Timing(NamedTuple):
+    """Wall-clock seconds, and CPU seconds of this process plus its children."""
+
+    wall_s: float
+    cpu_s: float
+
+
+def _cpu_s() -> float:
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(action: Callable[[], object]) -> Timing:
+    # CPU time is reported too: on a shared machine wall time also measures the neighbours.
+    cpu, started = _cpu_s(), time.perf_counter()
     action()
-    return time.perf_counter() - started
+    return Timing(time.perf_counter() - started, _cpu_s() - cpu)
 
 
 def ours(timeline: compose.Timeline, narration: Path, out: Path) -> None:
@@ -226,7 +245,7 @@ def write_raw_frames(timeline: compose.Timeline, path: Path) -> None:
             subprocess.run(argv, stdout=handle, check=True)
 
 
-def encode_floor(timeline: compose.Timeline, narration: Path, raw: Path, out: Path) -> float:
+def encode_floor(timeline: compose.Timeline, narration: Path, raw: Path, out: Path) -> Timing:
     """Return the seconds our encoder takes on pre-composed frames (same argv otherwise)."""
     mix = make_mix(narration, timeline)
     argv = compose.build_encode_argv(
@@ -235,7 +254,7 @@ def encode_floor(timeline: compose.Timeline, narration: Path, raw: Path, out: Pa
     return timed(lambda: subprocess.run(argv, check=True, stdout=subprocess.DEVNULL))
 
 
-def still_floor(still: Path, narration: Path, total_frames: int, out: Path) -> float:
+def still_floor(still: Path, narration: Path, total_frames: int, out: Path) -> Timing:
     """Return the seconds to encode the first still looped for the timeline's length."""
     samples = round(total_frames * compose.AUDIO_RATE / FPS)
     argv = [
@@ -285,6 +304,7 @@ def best(samples: list[float]) -> float:
 
 
 def run(quick: bool, repeat: int) -> dict[str, Any]:
+    load_at_start = [round(v, 2) for v in os.getloadavg()]
     os.environ.setdefault("FFMPEG_BINARY", find_ffmpeg().path)  # MoviePy: the same FFmpeg
     with tempfile.TemporaryDirectory(prefix="genscene-bench-compose-") as tmp:
         folder = Path(tmp)
@@ -295,7 +315,7 @@ def run(quick: bool, repeat: int) -> dict[str, Any]:
         mem_scene_s = 1.5 if quick else SCENE_S
         long_timeline = make_timeline(stills, 100, mem_scene_s)
         narration = make_narration(folder, long_timeline.duration_s + 1)
-        seconds: dict[str, list[float]] = {
+        seconds: dict[str, list[Timing]] = {
             key: []
             for key in (
                 "ours",
@@ -328,7 +348,7 @@ def run(quick: bool, repeat: int) -> dict[str, Any]:
             seconds["moviepy_kenburns"].append(
                 timed(lambda: moviepy_render(stills, narration, out, kenburns=True))
             )
-            log("  " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in seconds.items()))
+            log("  " + ", ".join(f"{k} {v[-1].wall_s:.2f}s" for k, v in seconds.items()))
         raw.unlink()
         raw_kb.unlink()
         memory = {}
@@ -336,7 +356,7 @@ def run(quick: bool, repeat: int) -> dict[str, Any]:
             timeline = make_timeline(stills, scenes, mem_scene_s)
             log(f"memory: {scenes} scenes of {mem_scene_s} s")
             with ChildMemory() as probe:
-                elapsed = timed(lambda t=timeline: ours(t, narration, folder / "mem.mp4"))
+                elapsed = timed(lambda t=timeline: ours(t, narration, folder / "mem.mp4")).wall_s
             memory[f"scenes_{scenes}"] = {
                 "scene_s": mem_scene_s,
                 "video_s": round(timeline.duration_s, 2),
@@ -344,7 +364,8 @@ def run(quick: bool, repeat: int) -> dict[str, Any]:
                 "peak_rss_total_mb": round(probe.peak_total_mb, 1),
                 "peak_rss_single_process_mb": round(probe.peak_single_mb, 1),
             }
-    median = {key: best(values) for key, values in seconds.items()}
+    median = {key: best([t.wall_s for t in values]) for key, values in seconds.items()}
+    cpu = {key: best([t.cpu_s for t in values]) for key, values in seconds.items()}
     growth = memory["scenes_100"]["peak_rss_total_mb"] / memory["scenes_10"]["peak_rss_total_mb"]
     result: dict[str, Any] = {
         "benchmark": "compose",
@@ -360,7 +381,20 @@ def run(quick: bool, repeat: int) -> dict[str, Any]:
         ),
         "ratio_to_still_floor": round(median["ours"] / median["still_floor"], 2),
         "seconds": {key: round(value, 2) for key, value in median.items()},
-        "seconds_all": {key: [round(v, 2) for v in values] for key, values in seconds.items()},
+        "seconds_all": {
+            key: [round(t.wall_s, 2) for t in values] for key, values in seconds.items()
+        },
+        "cpu_seconds": {key: round(value, 2) for key, value in cpu.items()},
+        "speedup_vs_moviepy_cpu": round(cpu["moviepy"] / cpu["ours"], 2),
+        "speedup_vs_moviepy_kenburns_cpu": round(cpu["moviepy_kenburns"] / cpu["ours_kenburns"], 2),
+        "ratio_to_encode_floor_cpu": round(cpu["ours"] / cpu["encode_floor"], 2),
+        "load_average": {"start": load_at_start, "end": [round(v, 2) for v in os.getloadavg()]},
+        "notes": [
+            "encode_floor: our encoder on the same frames, pre-composed to a raw file",
+            "still_floor: the first still looped (static frames: cheaper to encode)",
+            f"memory runs: 10 and 100 scenes of {mem_scene_s} s with 0.5 s crossfades",
+            "wall-clock ratios are the targets; *_cpu ratios resist noisy neighbours",
+        ],
         "memory": memory,
         "memory_growth_10_to_100": round(growth, 2),
         "timeline": {

@@ -70,8 +70,10 @@ def build_audio_convert_argv(ffmpeg_path: str, source: Path, target: Path, fmt: 
 
 @dataclass(frozen=True)
 class ClipGrade:
-    """A style look as cheap FFmpeg filters, for uploaded video clips (stills are graded
-    by the frame renderer): the colour grade as a 3D LUT file plus the simple effects."""
+    """A style's look for video clips: the colour grade as a 3D LUT, vignette and grain.
+
+    Stills are graded by the frame renderer; clips get this cheap FFmpeg equivalent.
+    """
 
     lut_path: Path | None = None
     vignette: float = 0.0

@@ -51,7 +51,7 @@ from genscene.pipeline.storyboard import (
     StoryboardLimits,
     parse_storyboard,
 )
-from genscene.pipeline.styles import Catalogue, Look, Style, load_catalogue
+from genscene.pipeline.styles import Catalogue, CatalogueFile, Look, Style, load_catalogue
 from genscene.pipeline.tts import TtsRequest, get_engine
 
 log = logging.getLogger(__name__)
@@ -204,11 +204,30 @@ async def render_storyboard(
 async def run_compose_job(ctx: JobContext) -> dict[str, Any]:
     """Return a compose job's SPEC result after rendering its storyboard into the job folder.
 
-    `ctx.extras` may hold `cache_dir` (default: `<data>/cache`), `media_lookup` (a
-    `MediaLookup`) and `seed`.
+    From `ctx.extras`: `cache_dir` (default `<data>/cache`), `media_lookup` (a
+    `MediaLookup`), `catalogue` (a Catalogue or a CatalogueFile, so approved looks apply),
+    `storyboard_limits` or `settings` (its `storyboard_max_*` fields), and `seed`.
     """
-    cache_dir = Path(ctx.extras.get("cache_dir") or ctx.output_dir.parent.parent / "cache")
-    media_lookup: MediaLookup | None = ctx.extras.get("media_lookup")
+    extras = ctx.extras
+    cache_dir = Path(extras.get("cache_dir") or ctx.output_dir.parent.parent / "cache")
+    media_lookup: MediaLookup | None = extras.get("media_lookup")
+    source = extras.get("catalogue")
+    catalogue: Catalogue | None = None
+    if isinstance(source, CatalogueFile):
+        catalogue = await asyncio.to_thread(source.get)
+    elif isinstance(source, Catalogue):
+        catalogue = source
+    limits = extras.get("storyboard_limits")
+    if limits is None and extras.get("settings") is not None:
+        settings = extras["settings"]
+        defaults = StoryboardLimits()
+        limits = StoryboardLimits(
+            max_scenes=getattr(settings, "storyboard_max_scenes", defaults.max_scenes),
+            max_total_s=getattr(settings, "storyboard_max_total_s", defaults.max_total_s),
+            max_narration_chars=getattr(
+                settings, "storyboard_max_narration_chars", defaults.max_narration_chars
+            ),
+        )
 
     async def progress(
         value: float, stage: str, message: str | None, extra: dict[str, Any]
@@ -221,7 +240,9 @@ async def run_compose_job(ctx: JobContext) -> dict[str, Any]:
         cache_dir=cache_dir,
         on_progress=progress,
         media_lookup=media_lookup,
-        seed=int(ctx.extras.get("seed", 0)),
+        seed=int(extras.get("seed", 0)),
+        catalogue=catalogue,
+        limits=limits,
     )
     for note in result.notes:
         await ctx.log(note)
@@ -432,7 +453,10 @@ async def _prepare_scenes(
         first = key not in narration_jobs
         if first:
             narration_jobs[key] = asyncio.ensure_future(load_or_speak(chunks, key))
-        narration, spoken_now = await narration_jobs[key]
+        try:
+            narration, spoken_now = await narration_jobs[key]
+        except JobFailedError as exc:
+            raise JobFailedError(exc.message, field=f"{scene.field}.narration") from None
         counts["narration_misses" if spoken_now and first else "narration_hits"] += 1
         narrations[scene.index] = narration
         await tick(

@@ -8,6 +8,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from genscene.pipeline.render import (
     render_storyboard,
     run_compose_job,
 )
+from genscene.pipeline.styles import CatalogueFile
 
 pytestmark = pytest.mark.e2e
 
@@ -522,18 +524,18 @@ class FakeStore:
         self.logs.append(message)
 
 
-async def test_run_compose_job_spec_result_and_progress_stages(
-    tmp_path: Path, cache_dir: Path
-) -> None:
-    job_id = "0123456789abcdef0123456789abcdef"
-    job = Job(
-        id=job_id,
+JOB_ID = "0123456789abcdef0123456789abcdef"
+
+
+def compose_job(params: dict[str, Any]) -> Job:
+    return Job(
+        id=JOB_ID,
         kind="compose",
         status="running",
         progress=0.0,
         stage=None,
         message=None,
-        params=board(format={"aspect": "16:9", "height": 240, "fps": 30}),
+        params=params,
         result=None,
         error=None,
         attempts=1,
@@ -543,13 +545,19 @@ async def test_run_compose_job_spec_result_and_progress_stages(
         finished_at=None,
         updated_at=None,
     )
+
+
+async def test_run_compose_job_spec_result_and_progress_stages(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    job_id = JOB_ID
     store = FakeStore()
     output_dir = tmp_path / "media" / job_id
     ctx = JobContext(
-        job=job,
-        store=store,
+        job=compose_job(board(format={"aspect": "16:9", "height": 240, "fps": 30})),
+        store=store,  # type: ignore[arg-type]
         output_dir=output_dir,
-        extras={"cache_dir": cache_dir},  # type: ignore[arg-type]
+        extras={"cache_dir": cache_dir, "catalogue": CatalogueFile()},
     )
     result = await run_compose_job(ctx)
     assert result == {
@@ -568,6 +576,19 @@ async def test_run_compose_job_spec_result_and_progress_stages(
     assert {"frames", "narration", "encode", "done"} <= stages
     encode_extras = [extra for _, stage, extra in store.progress if stage == "encode" and extra]
     assert any(extra.get("eta_s") is not None for extra in encode_extras)
+
+
+async def test_run_compose_job_settings_limits_applied(tmp_path: Path) -> None:
+    settings = SimpleNamespace(storyboard_max_scenes=1)
+    ctx = JobContext(
+        job=compose_job(board()),
+        store=FakeStore(),  # type: ignore[arg-type]
+        output_dir=tmp_path / "media" / JOB_ID,
+        extras={"cache_dir": tmp_path / "cache", "settings": settings},
+    )
+    with pytest.raises(ValidationError) as caught:
+        await run_compose_job(ctx)
+    assert caught.value.field == "scenes"
 
 
 def dots_image(path: Path, size: tuple[int, int], points: list[tuple[int, int]]) -> None:
