@@ -62,6 +62,75 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 @main.command()
+@click.argument("storyboard_file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The MP4 to write; poster, SRT and VTT are written beside it.",
+)
+@click.option("--seed", default=0, type=int, help="Seed of the procedural painter.")
+def render(storyboard_file: str, output: str, seed: int) -> None:
+    """Render a storyboard (JSON or YAML) to a narrated, styled MP4."""
+    import asyncio
+    from pathlib import Path
+
+    from genscene.pipeline.media import MediaStore
+    from genscene.pipeline.render import OutputNames, render_storyboard, shutdown_frame_pool
+    from genscene.pipeline.storyboard import StoryboardLimits, load_storyboard_file
+
+    settings = _settings()
+    out = Path(output).resolve()
+    if out.suffix.lower() != ".mp4":
+        raise click.ClickException("the output must be an .mp4 file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    database = _open_db(settings)
+    limits = StoryboardLimits(
+        max_scenes=settings.storyboard_max_scenes,
+        max_total_s=settings.storyboard_max_total_s,
+        max_narration_chars=settings.storyboard_max_narration_chars,
+    )
+    try:
+        data = load_storyboard_file(Path(storyboard_file))
+        if not isinstance(data, dict):
+            raise click.ClickException("the storyboard file must hold one object")
+        with click.progressbar(length=1000, label="rendering", show_eta=True) as bar:
+            done = 0
+
+            async def progress(value: float, stage: str, message: str | None, _: object) -> None:
+                nonlocal done
+                step = int(value * 1000) - done
+                if step > 0:
+                    bar.label = f"{stage:9}"
+                    bar.update(step)
+                    done += step
+
+            result = asyncio.run(
+                render_storyboard(
+                    data,
+                    out.parent,
+                    cache_dir=settings.data_dir / "cache",
+                    on_progress=progress,
+                    media_lookup=MediaStore(database, settings.media_dir).lookup_sync,
+                    seed=seed,
+                    names=OutputNames.beside(out),
+                    limits=limits,
+                )
+            )
+    except GenSceneError as exc:
+        raise click.ClickException(f"{exc.field or 'storyboard'}: {exc.message}") from None
+    finally:
+        shutdown_frame_pool()
+        database.close()
+    click.echo(
+        f"{result.video} ({result.duration_s:.1f} s, {result.width}x{result.height}); "
+        f"poster {result.poster.name}, subtitles {result.srt.name} and {result.vtt.name}"
+    )
+
+
+@main.command()
 @click.argument("job_id")
 @click.option("--ttl", "ttl_s", type=int, default=None, help="Lifetime in seconds.")
 def token(job_id: str, ttl_s: int | None) -> None:

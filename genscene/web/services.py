@@ -15,7 +15,7 @@ from genscene.db.database import Database, run_periodic_optimize
 from genscene.pipeline.jobs import InProcessEventBus, JobHandler, JobRunner, JobStore
 from genscene.pipeline.media import MediaStore
 from genscene.pipeline.previews import PreviewCache, run_preview_job
-from genscene.pipeline.render import run_compose_job
+from genscene.pipeline.render import run_compose_job, shutdown_frame_pool
 from genscene.pipeline.styles import CatalogueFile
 from genscene.pipeline.tts import get_engine, run_tts_job
 from genscene.settings import Settings
@@ -119,4 +119,5 @@ class Services:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         self._background.clear()
+        shutdown_frame_pool()
         await asyncio.to_thread(self.db.close)

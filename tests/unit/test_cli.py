@@ -102,3 +102,51 @@ def test_cli_previews_generate_then_styles_fresh(tmp_path: Path) -> None:
     assert [s["preview"] for s in styles] == ["fresh"] * 7
     again = run_cli("previews", "generate", data_dir=tmp_path)
     assert "every preview is fresh" in again.stdout
+
+
+def test_cli_render_storyboard_to_mp4_with_sidecars(tmp_path: Path) -> None:
+    storyboard = {
+        "title": "CLI",
+        "style": "anime",
+        "format": {"aspect": "1:1", "height": 144, "fps": 12},
+        "subtitles": "soft",
+        "scenes": [
+            {"prompt": "character under cherry blossoms", "narration": "Hello there."},
+            {"prompt": "robot in a city at night", "narration": "Goodbye.", "camera": "zoom-in"},
+        ],
+    }
+    source = tmp_path / "board.json"
+    source.write_text(json.dumps(storyboard))
+    out = tmp_path / "out" / "clip.mp4"
+    result = run_cli("render", str(source), "-o", str(out), data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 1000
+    for sidecar in ("clip.jpg", "clip.srt", "clip.vtt"):
+        assert (out.parent / sidecar).exists()
+    assert "Hello there." in (out.parent / "clip.srt").read_text()
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    streams = json.loads(probe.stdout)["streams"]
+    assert [s["codec_name"] for s in streams] == ["h264", "aac", "mov_text"]
+    assert (streams[0]["width"], streams[0]["height"]) == (144, 144)
+
+
+def test_cli_render_bad_storyboard_names_field(tmp_path: Path) -> None:
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps({"style": "anime", "scenes": [{"prompt": "x", "camera": "spin"}]}))
+    result = run_cli("render", str(source), "-o", str(tmp_path / "o.mp4"), data_dir=tmp_path)
+    assert result.returncode != 0
+    assert "scenes[0].camera" in result.stderr and "Traceback" not in result.stderr

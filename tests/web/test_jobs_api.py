@@ -124,3 +124,75 @@ async def test_voices_lists_engine_voices(client: Any) -> None:
         "language": "en-us",
         "gender": "male",
     } in body["voices"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"scenes": [{"prompt": "x"}]}, "style"),
+        ({"style": "pastel", "scenes": [{"prompt": "x"}]}, "style"),
+        ({"style": "anime", "scenes": []}, "scenes"),
+        (
+            {"style": "anime", "scenes": [{"prompt": "x", "transition": "spin"}]},
+            "scenes[0].transition",
+        ),
+        (
+            {"style": "anime", "scenes": [{"prompt": "x"}, {"prompt": "y", "duration": -1}]},
+            "scenes[1].duration",
+        ),
+        (
+            {"style": "anime", "format": {"aspect": "2:1"}, "scenes": [{"prompt": "x"}]},
+            "format.aspect",
+        ),
+        (
+            {"style": "anime", "scenes": [{"prompt": "x", "media_id": "f" * 32}]},
+            "scenes[0].media_id",
+        ),
+        (
+            {"style": "anime", "voice": {"voice": "xx-none"}, "scenes": [{"prompt": "x"}]},
+            "voice.voice",
+        ),
+        (
+            {"style": "anime", "scenes": [{"prompt": "x", "narration": "n" * 2001}]},
+            "scenes[0].narration",
+        ),
+    ],
+)
+async def test_compose_bad_storyboard_422_names_path(client: Any, body: Any, field: str) -> None:
+    response = await client.post("/api/compose", json=body, headers=AUTH)
+    assert response.status_code == 422
+    assert (await response.get_json())["error"]["field"] == field
+
+
+@pytest.mark.e2e
+def test_compose_job_over_http_outputs_served(live_server: LiveServer) -> None:
+    storyboard = {
+        "title": "HTTP",
+        "style": "film-noir",
+        "format": {"aspect": "16:9", "height": 144, "fps": 12},
+        "scenes": [
+            {"prompt": "detective in a dark street with rain", "narration": "Rain again."},
+            {"prompt": "city at night", "narration": "Always rain.", "transition": "none"},
+        ],
+    }
+    import time
+
+    with httpx.Client(base_url=live_server.base_url, headers=AUTH, timeout=10) as http:
+        created = http.post("/api/compose", json=storyboard)
+        assert created.status_code == 202
+        job_id = created.json()["id"]
+        for _ in range(600):
+            job = http.get(f"/api/jobs/{job_id}").json()
+            if job["status"] in ("succeeded", "failed"):
+                break
+            time.sleep(0.1)
+        assert job["status"] == "succeeded", job["error"]
+        result = job["result"]
+        assert (result["width"], result["height"]) == (256, 144)
+        video = http.get(result["video_url"], headers={"Range": "bytes=0-11"})
+        assert video.status_code == 206 and video.content[4:8] == b"ftyp"
+        assert http.get(result["video_url"]).headers["content-type"] == "video/mp4"
+        vtt = http.get(result["vtt_url"])
+        assert vtt.text.startswith("WEBVTT") and "Rain again." in vtt.text
+        assert http.get(result["poster_url"]).headers["content-type"] == "image/jpeg"
+        assert "Always rain." in http.get(result["srt_url"]).text
