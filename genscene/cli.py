@@ -87,11 +87,7 @@ def render(storyboard_file: str, output: str, seed: int) -> None:
         raise click.ClickException("the output must be an .mp4 file")
     out.parent.mkdir(parents=True, exist_ok=True)
     database = _open_db(settings)
-    limits = StoryboardLimits(
-        max_scenes=settings.storyboard_max_scenes,
-        max_total_s=settings.storyboard_max_total_s,
-        max_narration_chars=settings.storyboard_max_narration_chars,
-    )
+    limits = StoryboardLimits.from_settings(settings)
     try:
         data = load_storyboard_file(Path(storyboard_file))
         if not isinstance(data, dict):

@@ -291,15 +291,7 @@ class JobStore:
         encoded = json.dumps(params, separators=(",", ":"))
 
         def insert(conn: sqlite3.Connection) -> tuple[Job, JobEvent]:
-            now = utc_now_iso()
-            row = conn.execute(
-                "INSERT INTO jobs (id, kind, status, progress, stage, params, attempts, "
-                "cancel_requested, created_at, updated_at) "
-                "VALUES (?, ?, 'queued', 0.0, 'queued', ?, 0, 0, ?, ?) RETURNING *",
-                (job_id, kind, encoded, now, now),
-            ).fetchone()
-            job = Job.from_row(row)
-            return job, _append_event(conn, job_id, "status", _status_data(job), now)
+            return _insert_queued(conn, job_id, kind, encoded)
 
         job, event = await self.db.awrite(insert)
         self._publish([event])
@@ -324,15 +316,7 @@ class JobStore:
             ).fetchone()
             if row is not None:
                 return Job.from_row(row), None
-            now = utc_now_iso()
-            row = conn.execute(
-                "INSERT INTO jobs (id, kind, status, progress, stage, params, attempts, "
-                "cancel_requested, created_at, updated_at) "
-                "VALUES (?, ?, 'queued', 0.0, 'queued', ?, 0, 0, ?, ?) RETURNING *",
-                (job_id, kind, encoded, now, now),
-            ).fetchone()
-            job = Job.from_row(row)
-            return job, _append_event(conn, job_id, "status", _status_data(job), now)
+            return _insert_queued(conn, job_id, kind, encoded)
 
         job, event = await self.db.awrite(insert)
         if event is not None:
@@ -504,13 +488,7 @@ class JobStore:
                     job_id,
                 ),
             ).fetchone()
-            if row is None:
-                current = _get(conn, job_id)
-                if current is None:
-                    raise NotFoundError(f"no job {job_id}", field="job_id")
-                return current, None
-            job = Job.from_row(row)
-            return job, _append_event(conn, job_id, "status", _status_data(job), now)
+            return _after_update(conn, row, job_id, now)
 
         job, event = await self.db.awrite(update)
         if event is not None:
@@ -562,13 +540,7 @@ class JobStore:
                 "WHERE id = ? AND status = 'running' RETURNING *",
                 (reason, now, job_id),
             ).fetchone()
-            if row is None:
-                current = _get(conn, job_id)
-                if current is None:
-                    raise NotFoundError(f"no job {job_id}", field="job_id")
-                return current, None
-            job = Job.from_row(row)
-            return job, _append_event(conn, job_id, "status", _status_data(job), now)
+            return _after_update(conn, row, job_id, now)
 
         job, event = await self.db.awrite(update)
         if event is not None:
@@ -625,6 +597,35 @@ class JobStore:
             ).fetchall()
         )
         return [JobEvent.from_row(r) for r in rows]
+
+
+def _insert_queued(
+    conn: sqlite3.Connection, job_id: str, kind: str, encoded_params: str
+) -> tuple[Job, JobEvent]:
+    """Return a newly inserted queued job and its first status event."""
+    now = utc_now_iso()
+    row = conn.execute(
+        "INSERT INTO jobs (id, kind, status, progress, stage, params, attempts, "
+        "cancel_requested, created_at, updated_at) "
+        "VALUES (?, ?, 'queued', 0.0, 'queued', ?, 0, 0, ?, ?) RETURNING *",
+        (job_id, kind, encoded_params, now, now),
+    ).fetchone()
+    job = Job.from_row(row)
+    return job, _append_event(conn, job_id, "status", _status_data(job), now)
+
+
+def _after_update(
+    conn: sqlite3.Connection, row: sqlite3.Row | None, job_id: str, now: str
+) -> tuple[Job, JobEvent | None]:
+    """Return the job an `UPDATE ... RETURNING` changed, with its status event appended;
+    or, when the update matched nothing (wrong state), the job as it is and no event."""
+    if row is None:
+        current = _get(conn, job_id)
+        if current is None:
+            raise NotFoundError(f"no job {job_id}", field="job_id")
+        return current, None
+    job = Job.from_row(row)
+    return job, _append_event(conn, job_id, "status", _status_data(job), now)
 
 
 def _get(conn: sqlite3.Connection, job_id: str) -> Job | None:

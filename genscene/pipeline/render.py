@@ -219,15 +219,7 @@ async def run_compose_job(ctx: JobContext) -> dict[str, Any]:
         catalogue = source
     limits = extras.get("storyboard_limits")
     if limits is None and extras.get("settings") is not None:
-        settings = extras["settings"]
-        defaults = StoryboardLimits()
-        limits = StoryboardLimits(
-            max_scenes=getattr(settings, "storyboard_max_scenes", defaults.max_scenes),
-            max_total_s=getattr(settings, "storyboard_max_total_s", defaults.max_total_s),
-            max_narration_chars=getattr(
-                settings, "storyboard_max_narration_chars", defaults.max_narration_chars
-            ),
-        )
+        limits = StoryboardLimits.from_settings(extras["settings"])
 
     async def progress(
         value: float, stage: str, message: str | None, extra: dict[str, Any]

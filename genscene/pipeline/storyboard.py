@@ -68,6 +68,18 @@ class StoryboardLimits:
     min_fps: int = 12
     max_fps: int = 60
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> StoryboardLimits:
+        """Return the limits configured in `settings` (its `storyboard_max_*` fields)."""
+        defaults = cls()
+        return cls(
+            max_scenes=getattr(settings, "storyboard_max_scenes", defaults.max_scenes),
+            max_total_s=getattr(settings, "storyboard_max_total_s", defaults.max_total_s),
+            max_narration_chars=getattr(
+                settings, "storyboard_max_narration_chars", defaults.max_narration_chars
+            ),
+        )
+
 
 @dataclass(frozen=True)
 class OutputFormat:

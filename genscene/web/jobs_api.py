@@ -123,11 +123,7 @@ async def create_compose() -> Response:
         body,
         catalogue=svc.catalogue.get(),
         media_lookup=svc.media.lookup_sync,
-        limits=StoryboardLimits(
-            max_scenes=svc.settings.storyboard_max_scenes,
-            max_total_s=svc.settings.storyboard_max_total_s,
-            max_narration_chars=svc.settings.storyboard_max_narration_chars,
-        ),
+        limits=StoryboardLimits.from_settings(svc.settings),
         tts_engine=get_engine(),
     )
     job = await svc.store.create("compose", body)
