@@ -49,13 +49,15 @@ WEIGHED_TYPES = {"document", "script", "stylesheet", "font", "xhr", "fetch"}
 expect.set_options(timeout=15_000)  # a loaded CI machine renders more slowly
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
+    # Module scope, not session: Playwright's sync API keeps an event loop marked running
+    # on this thread until it stops, which would break the async tests collected after it.
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     launched = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield launched
