@@ -15,6 +15,7 @@ import logging
 import shutil
 import sqlite3
 import uuid
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -143,41 +144,73 @@ class JobEvent:
 
 
 class Subscription:
-    """A bounded queue of one subscriber's events. Overflow marks it, never blocks others."""
+    """A bounded queue of one subscriber's events. Overflow marks it, never blocks others.
+
+    Deliberately small (slots, one deque, at most one waiter future): a server holds one
+    per open stream, thousands at once.
+    """
+
+    __slots__ = (
+        "_bus",
+        "_items",
+        "_waiter",
+        "dropped",
+        "interrupted",
+        "key",
+        "maxsize",
+        "overflowed",
+    )
 
     def __init__(self, bus: InProcessEventBus, key: str, maxsize: int) -> None:
         self._bus = bus
         self.key = key
-        self.queue: asyncio.Queue[JobEvent | None] = asyncio.Queue(maxsize=maxsize)
+        self.maxsize = maxsize
+        self._items: deque[JobEvent] = deque()
+        self._waiter: asyncio.Future[None] | None = None
         self.overflowed = False
         self.dropped = 0
         self.interrupted: str | None = None
 
+    def qsize(self) -> int:
+        """Return how many events wait to be read."""
+        return len(self._items)
+
+    def pending(self) -> list[JobEvent]:
+        """Return the events waiting to be read, without taking them."""
+        return list(self._items)
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
     def offer(self, event: JobEvent) -> None:
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._items) >= self.maxsize:
             self.overflowed = True
             self.dropped += 1
+            return
+        self._items.append(event)
+        self._wake()
 
     def interrupt(self, reason: str) -> None:
         """Wake the subscriber at once with `reason` set (e.g. the server is shutting down)."""
         self.interrupted = reason
-        if self.queue.full():
-            # The subscriber is leaving; an event dropped here is replayable from the log.
-            self.queue.get_nowait()
-            self.overflowed = True
-        self.queue.put_nowait(None)
+        self._wake()
 
     async def get(self, timeout_s: float | None = None) -> JobEvent | None:
         """Return the next event, or None when `timeout_s` passes or it is interrupted."""
-        # asyncio.timeout, not wait_for: no extra task per waiting subscriber (thousands of
-        # idle streams wait here at once).
-        try:
-            async with asyncio.timeout(timeout_s):
-                return await self.queue.get()
-        except TimeoutError:
+        if self.interrupted is None and not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            # asyncio.timeout, not wait_for: no extra task per waiting subscriber.
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await self._waiter
+            except TimeoutError:
+                return None
+            finally:
+                self._waiter = None
+        if self.interrupted is not None or not self._items:
             return None
+        return self._items.popleft()
 
     def close(self) -> None:
         self._bus.unsubscribe(self)

@@ -67,7 +67,7 @@ def parse_last_event_id(raw: str | None) -> int:
     return value
 
 
-@dataclass
+@dataclass(slots=True)
 class Connection:
     """One live stream, as the registry sees it."""
 
@@ -95,7 +95,7 @@ class Connection:
             "connected_at": _iso(self.connected_at),
             "last_event_at": _iso(self.last_event_at) if self.last_event_at else None,
             "events_sent": self.events_sent,
-            "queue_depth": self.subscription.queue.qsize() if self.subscription else 0,
+            "queue_depth": self.subscription.qsize() if self.subscription else 0,
             "token_expires_at": _iso(self.expires_at) if self.expires_at else None,
         }
 
@@ -211,6 +211,8 @@ class SseRegistry:
 
 class JobStream:
     """The events of one connection, produced lazily as the client reads them."""
+
+    __slots__ = ("conn", "finished", "last", "registry", "settings", "start", "store")
 
     def __init__(
         self,
@@ -347,7 +349,12 @@ class JobStream:
                 return
         job = await self.store.get(self.conn.job_id)
         if job.is_terminal:
-            # Terminal but its status event is at or before Last-Event-ID: still say so.
+            # The job may have finished between reading the log and reading the row: the
+            # row and its last events commit together, so one more read gets them all.
+            async for event in self._backlog():
+                for message in self._emit(event):
+                    yield message
+            # (Or the terminal event is at or before Last-Event-ID: still say it is over.)
             self.finished = True
             yield await self._complete(job)
 

@@ -113,7 +113,7 @@ async def test_runner_job_events_ordered_and_complete(store: JobStore, tmp_path:
             pytest.approx(s / 10) for s in range(1, 11)
         ]
         assert sum(1 for e in events if e.type == "log") == 1
-    published = [e for e in list(sub.queue._queue) if e.job_id in {j.id for j in jobs}]  # type: ignore[attr-defined]
+    published = [e for e in sub.pending() if e.job_id in {j.id for j in jobs}]
     for job in jobs:
         mine = [e.seq for e in published if e.job_id == job.id]
         stored = [e.seq for e in await store.events(job.id)]
@@ -260,7 +260,7 @@ async def test_slow_subscriber_overflows_without_stalling_others(store: JobStore
     for i in range(10):
         await store.report_progress(job.id, i / 10, "working")
     assert slow.overflowed and slow.dropped == 9
-    assert fast.queue.qsize() == 11 and not fast.overflowed
+    assert fast.qsize() == 11 and not fast.overflowed
     slow.close()
     fast.close()
     assert store.bus.subscriber_count(job.id) == 0
