@@ -165,7 +165,7 @@ class Subscription:
         self._bus = bus
         self.key = key
         self.maxsize = maxsize
-        self._items: deque[JobEvent] = deque()
+        self._items: deque[JobEvent] | None = None  # created on the first event
         self._waiter: asyncio.Future[None] | None = None
         self.overflowed = False
         self.dropped = 0
@@ -173,17 +173,19 @@ class Subscription:
 
     def qsize(self) -> int:
         """Return how many events wait to be read."""
-        return len(self._items)
+        return len(self._items) if self._items else 0
 
     def pending(self) -> list[JobEvent]:
         """Return the events waiting to be read, without taking them."""
-        return list(self._items)
+        return list(self._items) if self._items else []
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
     def offer(self, event: JobEvent) -> None:
+        if self._items is None:
+            self._items = deque()
         if len(self._items) >= self.maxsize:
             self.overflowed = True
             self.dropped += 1

@@ -242,6 +242,7 @@ class JobStream:
                 conn.sending_since = time.monotonic()
                 yield message
                 conn.sending_since = None
+                del message  # an idle stream should not pin its last message
             reason = conn.close_reason or "complete"
         except asyncio.CancelledError:
             reason = conn.close_reason or "client_closed"
