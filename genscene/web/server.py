@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import signal
+import threading
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config
@@ -76,12 +76,12 @@ async def serve_async(
     config = build_config(host, port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # Outside the main thread (tests, notebooks) signals cannot be installed.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+    previous: dict[signal.Signals, object] = {}
+    # Signal handlers belong to the main thread; elsewhere (tests) the caller sets `stop`.
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.getsignal(sig)
             loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
     log.info(
         "Gen Scene Studio on http://%s:%d (API key in %s)",
         host,
@@ -99,9 +99,10 @@ async def serve_async(
     try:
         await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)
     finally:
-        # Give the signals back (a notebook's kernel needs its SIGINT handler again).
-        for sig in installed:
+        # Give the signals back as they were (a notebook's kernel needs its SIGINT handler).
+        for sig, handler in previous.items():
             loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
