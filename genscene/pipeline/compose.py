@@ -62,7 +62,12 @@ def build_audio_convert_argv(ffmpeg_path: str, source: Path, target: Path, fmt: 
     options = AUDIO_FORMATS[fmt]
     stream = ffmpeg.input(str(source)).output(str(target), **options)
     argv: list[str] = stream.compile(cmd=ffmpeg_path, overwrite_output=True)
-    return [argv[0], "-hide_banner", "-nostdin", "-loglevel", "error", *argv[1:]]
+    return [*_quiet(argv[0]), *argv[1:]]
+
+
+def _quiet(ffmpeg_path: str) -> list[str]:
+    """Return the argv prefix every command shares: no banner, no stdin, errors only."""
+    return [ffmpeg_path, "-hide_banner", "-nostdin", "-loglevel", "error"]
 
 
 # -- timeline ---------------------------------------------------------------------------
@@ -426,11 +431,7 @@ def build_frames_argv(
     """
     inputs, graph = build_frames_graph(timeline, chunk)
     return [
-        ffmpeg_path,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *_quiet(ffmpeg_path),
         *inputs,
         "-filter_complex",
         graph,
@@ -593,11 +594,7 @@ def build_encode_argv(
     settings = settings or EncodeSettings()
     size = f"{timeline.width}x{timeline.height}"
     args = [
-        ffmpeg_path,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *_quiet(ffmpeg_path),
         "-f",
         "rawvideo",
         "-pix_fmt",
@@ -672,11 +669,7 @@ def build_encode_argv(
 def build_decode_check_argv(ffmpeg_path: str, media: Path) -> list[str]:
     """Return the argv that decodes the first video frame of `media` and discards it."""
     return [
-        ffmpeg_path,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *_quiet(ffmpeg_path),
         "-xerror",
         "-i",
         str(media),
@@ -693,11 +686,7 @@ def build_decode_check_argv(ffmpeg_path: str, media: Path) -> list[str]:
 def build_poster_argv(ffmpeg_path: str, video: Path, at_s: float, output: Path) -> list[str]:
     """Return the argv that writes the frame of `video` at `at_s` seconds as a JPEG."""
     return [
-        ffmpeg_path,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *_quiet(ffmpeg_path),
         "-ss",
         _num(at_s),
         "-i",

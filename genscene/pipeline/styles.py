@@ -204,16 +204,8 @@ class Style:
 
     def to_json(self, preview_url: str | None) -> dict[str, Any]:
         """Return the API's style object: id, name, category, ..., preview_url."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "category": self.category,
-            "description": self.description,
-            "palette": list(self.palette),
-            "keywords": list(self.keywords),
-            "demo_scene": self.demo_scene,
-            "preview_url": preview_url,
-        }
+        public = {key: value for key, value in self.definition().items() if key != "look"}
+        return {**public, "preview_url": preview_url}
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:
