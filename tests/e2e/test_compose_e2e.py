@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from genscene.errors import JobCancelledError, JobFailedError, ValidationError
-from genscene.pipeline import compose
+from genscene.pipeline import compose, motion
 from genscene.pipeline.jobs import Job, JobContext
 from genscene.pipeline.media import MediaRef
 from genscene.pipeline.render import (
@@ -591,45 +591,23 @@ async def test_run_compose_job_settings_limits_applied(tmp_path: Path) -> None:
     assert caught.value.field == "scenes"
 
 
-def dots_image(path: Path, size: tuple[int, int], points: list[tuple[int, int]]) -> None:
-    image = Image.new("RGB", size, (40, 40, 40))
-    draw = ImageDraw.Draw(image)
-    for x, y in points:
-        draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=(255, 255, 255))
-    image.save(path)
-
-
 @pytest.mark.parametrize("camera", ["zoom-in", "pan-right"])
 def test_camera_move_subpixel_smooth_no_jitter(tmp_path: Path, camera: str) -> None:
     size, frames = (640, 360), 60
     points = [(160, 100), (480, 260), (250, 220)]
     still = tmp_path / "dots.png"
-    dots_image(still, size, points)
+    motion.draw_dots(size, points).save(still)
     timeline = compose.Timeline(*size, 30, (compose.TimelineScene(still, frames, camera),), ())
     argv = compose.build_frames_argv(FFMPEG, timeline, timeline.segments(), "pipe:1")
-    raw = subprocess.run(argv, capture_output=True, check=True).stdout
-    luma = np.frombuffer(raw, np.uint8).reshape(frames, -1)[:, : size[0] * size[1]]
-    luma = luma.reshape(frames, size[1], size[0]).astype(np.float64)
+    luma = motion.luma_frames(subprocess.run(argv, capture_output=True, check=True).stdout, size)
+    assert len(luma) == frames
     zoom = compose.PAN_ZOOM
     travelled = 0.0
     for x0, y0 in points:
         # Where frame 0 shows the dot: unchanged for a zoom-in, magnified for a pan.
         x, y = (x0, y0) if camera == "zoom-in" else (x0 * zoom, (y0 - 180 * (1 - 1 / zoom)) * zoom)
-        track = []
-        for index, frame in enumerate(luma):
-            # Follow the dot: intensity-weighted centroid around its last place. The
-            # background is luma 50 (RGB 40 in limited range); 56 keeps only the dot.
-            reach = 40 if index == 0 else 14
-            xa, ya = round(x) - reach, round(y) - reach
-            window = np.clip(frame[ya : ya + 2 * reach + 1, xa : xa + 2 * reach + 1] - 56, 0, None)
-            ys, xs = np.mgrid[ya : ya + 2 * reach + 1, xa : xa + 2 * reach + 1]
-            x, y = (window * xs).sum() / window.sum(), (window * ys).sum() / window.sum()
-            track.append((x, y))
-        path = np.array(track)
-        t = np.arange(frames)
-        for axis in (0, 1):
-            fit = np.polyval(np.polyfit(t, path[:, axis], 3), t)
-            # zoompan, snapping its window to whole pixels, strays by more than 1 px here.
-            assert np.abs(path[:, axis] - fit).max() < 0.05
+        path = motion.track_dot(luma, (x, y))
+        # zoompan, snapping its window to whole pixels, strays by more than 1 px here.
+        assert motion.path_jitter(path) < 0.05
         travelled = max(travelled, float(np.abs(path[-1] - path[0]).max()))
     assert travelled > 10
