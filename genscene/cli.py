@@ -113,6 +113,7 @@ def render(storyboard_file: str, output: str, seed: int) -> None:
                     seed=seed,
                     names=OutputNames.beside(out),
                     limits=limits,
+                    cache_max_bytes=settings.scene_cache_max_mb * 2**20,
                 )
             )
     except GenSceneError as exc:

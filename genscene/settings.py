@@ -42,6 +42,7 @@ class Settings:
     cors_origin_regex: str = ""
     workers: int = 2
     preview_ttl_s: int = 86400
+    scene_cache_max_mb: int = 2048
     styles_file: str = ""
     storyboard_max_scenes: int = 200
     storyboard_max_total_s: float = 600.0
@@ -116,6 +117,10 @@ class Settings:
         for name, value in positive.items():
             if value <= 0:
                 raise ValidationError(f"{name} must be positive", field=_env_name(name))
+        if self.scene_cache_max_mb < 0:
+            raise ValidationError(
+                "scene_cache_max_mb must be 0 or more", field=_env_name("scene_cache_max_mb")
+            )
         if self.db_page_size & (self.db_page_size - 1) or not 512 <= self.db_page_size <= 65536:
             raise ValidationError(
                 "db_page_size must be a power of two from 512 to 65536",
@@ -212,6 +217,10 @@ SETTING_DOCS: dict[str, str] = {
     "cors_origin_regex": "Regex of further allowed origins (e.g. subdomains).",
     "workers": "Concurrent job workers.",
     "preview_ttl_s": "How long a style preview stays fresh, seconds.",
+    "scene_cache_max_mb": (
+        "Size limit of the scene cache (prepared frames and narrations, MiB); least recently "
+        "used entries are removed after each render. 0 keeps nothing between renders."
+    ),
     "styles_file": "Style catalogue JSON (empty: the packaged one); notebooks approve looks "
     "into it.",
     "storyboard_max_scenes": "Most scenes a storyboard may have.",

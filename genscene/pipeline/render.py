@@ -44,6 +44,7 @@ from genscene.pipeline.process import (
     relevant_stderr,
     run_process,
 )
+from genscene.pipeline.scene_cache import claim_frame, prune_cache
 from genscene.pipeline.storyboard import (
     MediaLookup,
     Scene,
@@ -161,11 +162,13 @@ async def render_storyboard(
     limits: StoryboardLimits | None = None,
     encode_settings: compose.EncodeSettings | None = None,
     frame_executor: concurrent.futures.Executor | None = None,
+    cache_max_bytes: int | None = None,
 ) -> ComposeResult:
     """Return the finished render of `storyboard` (a Storyboard, or its JSON to validate).
 
     Outputs appear in `out_dir` only when everything succeeded; on failure or cancel no
-    partial file is left behind and every FFmpeg process started here is killed.
+    partial file is left behind and every FFmpeg process started here is killed. With
+    `cache_max_bytes`, the scene cache is pruned to that size afterwards (either way).
     """
     names = names or OutputNames()
     limits = limits or StoryboardLimits()
@@ -198,7 +201,27 @@ async def render_storyboard(
             executor=frame_executor,
         )
     finally:
+        # Synchronous on purpose: a second cancel must not leave the work folder behind.
         shutil.rmtree(work, ignore_errors=True)
+        if cache_max_bytes is not None:
+            await _prune(cache_dir, cache_max_bytes)
+
+
+async def _prune(cache_dir: Path, max_bytes: int) -> None:
+    # A full or read-only disk must not turn a finished render into a failed one.
+    try:
+        usage = await asyncio.to_thread(prune_cache, cache_dir, max_bytes)
+    except OSError as exc:
+        log.warning("scene cache not pruned: %s", exc)
+        return
+    if usage.removed_entries:
+        log.info(
+            "scene cache pruned: %d entries (%.1f MiB) removed, %d left (%.1f MiB)",
+            usage.removed_entries,
+            usage.removed_bytes / 2**20,
+            usage.entries,
+            usage.bytes / 2**20,
+        )
 
 
 async def run_compose_job(ctx: JobContext) -> dict[str, Any]:
@@ -220,6 +243,7 @@ async def run_compose_job(ctx: JobContext) -> dict[str, Any]:
     limits = extras.get("storyboard_limits")
     if limits is None and extras.get("settings") is not None:
         limits = StoryboardLimits.from_settings(extras["settings"])
+    cache_mb = getattr(extras.get("settings"), "scene_cache_max_mb", None)
 
     async def progress(
         value: float, stage: str, message: str | None, extra: dict[str, Any]
@@ -235,6 +259,7 @@ async def run_compose_job(ctx: JobContext) -> dict[str, Any]:
         seed=int(extras.get("seed", 0)),
         catalogue=catalogue,
         limits=limits,
+        cache_max_bytes=None if cache_mb is None else int(cache_mb) * 2**20,
     )
     for note in result.notes:
         await ctx.log(note)
@@ -279,6 +304,7 @@ async def _render(
     await report(0.0, "frames", f"preparing {len(storyboard.scenes)} scenes")
     prepared = await _prepare_scenes(
         storyboard,
+        work=work,
         cache_dir=cache_dir,
         catalogue=catalogue,
         seed=seed,
@@ -360,6 +386,7 @@ async def _render(
 async def _prepare_scenes(
     storyboard: Storyboard,
     *,
+    work: Path,
     cache_dir: Path,
     catalogue: Catalogue,
     seed: int,
@@ -372,6 +399,9 @@ async def _prepare_scenes(
     frame_dir, narration_dir = cache_dir / "frames", cache_dir / "narration"
     await asyncio.to_thread(frame_dir.mkdir, parents=True, exist_ok=True)
     await asyncio.to_thread(narration_dir.mkdir, parents=True, exist_ok=True)
+    # The render's own links to its frames: pruning the cache cannot pull them away.
+    claimed_dir = work / "frames"
+    await asyncio.to_thread(claimed_dir.mkdir, exist_ok=True)
     stills = [s for s in storyboard.scenes if s.media is None or s.media.kind == "image"]
     clips = [s for s in storyboard.scenes if s.media is not None and s.media.kind == "video"]
     spoken = [s for s in storyboard.scenes if s.narration]
@@ -402,8 +432,18 @@ async def _prepare_scenes(
                 _make_frame(loop, executor, scene, style, size, seed, path)
             )
         made = await frame_jobs[key] and first
+        claimed = await asyncio.to_thread(claim_frame, path, claimed_dir)
+        if claimed is None:
+            # Pruned by another render between the check and the link: paint it again.
+            made = await _make_frame(loop, executor, scene, style, size, seed, path)
+            claimed = await asyncio.to_thread(claim_frame, path, claimed_dir)
+            if claimed is None:
+                raise JobFailedError(
+                    f"scene {scene.index + 1}: its frame left the cache while in use",
+                    field=scene.field,
+                )
         counts["frame_misses" if made else "frame_hits"] += 1
-        frames[scene.index] = path
+        frames[scene.index] = claimed
         await tick(
             "frames",
             f"scene {scene.index + 1} frame {'rendered' if made else 'cached'}",

@@ -24,6 +24,7 @@ from genscene.pipeline.render import (
     render_storyboard,
     run_compose_job,
 )
+from genscene.pipeline.scene_cache import prune_cache
 from genscene.pipeline.styles import CatalogueFile
 
 pytestmark = pytest.mark.e2e
@@ -479,6 +480,44 @@ async def test_render_edit_one_scene_reuses_cached_others(tmp_path: Path) -> Non
         frame_hits=2, frame_misses=1, narration_hits=2, narration_misses=1
     )
     assert "A different ending." in second.srt.read_text()
+
+
+async def test_cache_pruned_to_zero_mid_render_render_still_succeeds(tmp_path: Path) -> None:
+    # Another render (or process) empties the cache after this one prepared its scenes and
+    # before FFmpeg reads them: the render's frames are its own links, so nothing is lost.
+    cache = tmp_path / "cache"
+    data = board(format={"aspect": "16:9", "height": 144, "fps": 24})
+    pruned: list[int] = []
+
+    async def on_progress(value: float, stage: str, message: str | None, _: object) -> None:
+        if stage == "audio" and not pruned:
+            pruned.append(prune_cache(cache, 0).removed_entries)
+
+    result = await render_storyboard(
+        data, tmp_path / "a", cache_dir=cache, on_progress=on_progress, cache_max_bytes=0
+    )
+    assert pruned == [4]  # two frames and two narrations were gone before the encode
+    assert int(probe(result.video)["video"]["nb_read_frames"]) == round(result.duration_s * 24)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
+        ["video.mp4", "poster.jpg", "subtitles.srt", "subtitles.vtt"]
+    )
+    assert [p for p in cache.rglob("*") if p.is_file()] == []
+    again = await render_storyboard(data, tmp_path / "b", cache_dir=cache, cache_max_bytes=0)
+    assert again.cache == CacheStats(frame_misses=2, narration_misses=2)
+
+
+async def test_run_compose_job_prunes_the_cache_to_the_setting(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    ctx = JobContext(
+        job=compose_job(board(format={"aspect": "16:9", "height": 144, "fps": 24})),
+        store=FakeStore(),  # type: ignore[arg-type]
+        output_dir=tmp_path / "media" / JOB_ID,
+        extras={"cache_dir": cache, "settings": SimpleNamespace(scene_cache_max_mb=0)},
+    )
+    result = await run_compose_job(ctx)
+    assert (tmp_path / "media" / JOB_ID / "video.mp4").stat().st_size > 0
+    assert result["duration_s"] > 0
+    assert [p for p in cache.rglob("*") if p.is_file()] == []
 
 
 async def test_render_many_scenes_narration_onset_drift_under_one_frame(
