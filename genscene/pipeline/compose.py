@@ -453,8 +453,25 @@ def build_frames_argv(
 
 
 @dataclass(frozen=True)
+class ClipAudio:
+    """A video clip's own sound, placed where its scene starts (in samples at AUDIO_RATE).
+
+    It plays from the clip's start for `samples` (silence after the clip ends), fades in and
+    out over the scene's transitions, and is ducked under the narration.
+    """
+
+    source: Path
+    start_sample: int
+    samples: int
+    volume: float = 1.0
+    fade_in: int = 0
+    fade_out: int = 0
+
+
+@dataclass(frozen=True)
 class AudioMix:
-    """The soundtrack: a narration track (already placed in time), optional music."""
+    """The soundtrack: a narration track (already placed in time), optional music, and the
+    sound of video clips."""
 
     narration: Path
     total_samples: int
@@ -462,17 +479,47 @@ class AudioMix:
     music_volume: float = 0.25
     duck: bool = True
     gain_db: float = 0.0
+    clips: tuple[ClipAudio, ...] = ()
+
+    @property
+    def input_count(self) -> int:
+        """Return how many inputs the soundtrack adds to an FFmpeg command."""
+        return 1 + (self.music is not None) + len(self.clips)
 
 
 def _audio_inputs(mix: AudioMix) -> list[str]:
     args = ["-i", str(mix.narration)]
     if mix.music is not None:
         args += ["-stream_loop", "-1", "-i", str(mix.music)]
+    for clip in mix.clips:
+        # Read only what the scene plays, plus a little slack for the decoder.
+        args += ["-t", _num(clip.samples / AUDIO_RATE + 0.5), "-i", str(clip.source)]
     return args
 
 
+def _clip_chain(clip: ClipAudio, index: int, total: int, layout: str) -> str:
+    steps = [
+        "asetpts=PTS-STARTPTS",
+        f"aresample={AUDIO_RATE}",
+        layout,
+        f"volume={_num(clip.volume)}",
+        f"atrim=end_sample={clip.samples}",
+        f"apad=whole_len={clip.samples}",
+    ]
+    if clip.fade_in:
+        steps.append(f"afade=t=in:start_sample=0:nb_samples={clip.fade_in}")
+    if clip.fade_out:
+        start = clip.samples - clip.fade_out
+        steps.append(f"afade=t=out:start_sample={start}:nb_samples={clip.fade_out}")
+    if clip.start_sample:
+        steps.append(f"adelay=delays={clip.start_sample}S:all=1")
+    steps += [f"apad=whole_len={total}", f"atrim=end_sample={total}"]
+    return f"[{index}:a]" + ",".join(steps)
+
+
 def _audio_mix_graph(mix: AudioMix, first_input: int) -> str:
-    """Return graph chains ending in `[mix]`: narration (+ music, ducked) at 48 kHz stereo."""
+    """Return graph chains ending in `[mix]`: narration (+ music and clip sound, ducked under
+    the narration) at 48 kHz stereo."""
     total = mix.total_samples
     layout = f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=stereo"
     # apad + atrim pin the track to exactly the video's length in samples: no drift.
@@ -480,23 +527,51 @@ def _audio_mix_graph(mix: AudioMix, first_input: int) -> str:
         f"[{first_input}:a]aresample={AUDIO_RATE},{layout},"
         f"apad=whole_len={total},atrim=end_sample={total}"
     )
-    if mix.music is None:
+    chains: list[str] = []
+    beds: list[tuple[str, bool]] = []  # (label, ducked under the narration)
+    if mix.music is not None:
+        fade = min(total // 2, 2 * AUDIO_RATE)
+        chains.append(
+            f"[{first_input + 1}:a]aresample={AUDIO_RATE},{layout},volume={_num(mix.music_volume)},"
+            f"atrim=end_sample={total},"
+            f"afade=t=out:start_sample={total - fade}:nb_samples={fade}[music]"
+        )
+        beds.append(("music", mix.duck))
+    if mix.clips:
+        first_clip = first_input + 1 + (mix.music is not None)
+        labels = [f"[clip{n}]" for n in range(len(mix.clips))]
+        for n, clip in enumerate(mix.clips):
+            chains.append(_clip_chain(clip, first_clip + n, total, layout) + labels[n])
+        if len(labels) > 1:
+            chains.append(
+                "".join(labels) + f"amix=inputs={len(labels)}:duration=first"
+                ":dropout_transition=0:normalize=0[clips]"
+            )
+            beds.append(("clips", True))
+        else:
+            beds.append(("clip0", True))
+    if not beds:
         return f"{narration}[mix]"
-    fade = min(total // 2, 2 * AUDIO_RATE)
-    music = (
-        f"[{first_input + 1}:a]aresample={AUDIO_RATE},{layout},volume={_num(mix.music_volume)},"
-        f"atrim=end_sample={total},"
-        f"afade=t=out:start_sample={total - fade}:nb_samples={fade}[music]"
-    )
-    amix = "amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]"
-    if not mix.duck:
-        return f"{narration}[narr];{music};[narr][music]{amix}"
-    return (
-        f"{narration},asplit=2[narr][key];{music};"
-        # The narration keys a compressor on the music: music dips while someone speaks.
-        "[music][key]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=400[ducked];"
-        f"[narr][ducked]{amix}"
-    )
+    ducked = [label for label, duck in beds if duck]
+    keys = ["key"] if len(ducked) == 1 else [f"key{n}" for n in range(len(ducked))]
+    if ducked:
+        narration += f",asplit={len(ducked) + 1}[narr]" + "".join(f"[{k}]" for k in keys)
+    else:
+        narration += "[narr]"
+    mixed = ["[narr]"]
+    for label, duck in beds:
+        if not duck:
+            mixed.append(f"[{label}]")
+            continue
+        key = keys[ducked.index(label)]
+        out = "ducked" if len(ducked) == 1 else f"ducked_{label}"
+        # The narration keys a compressor on the bed: it dips while someone speaks.
+        chains.append(
+            f"[{label}][{key}]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=400[{out}]"
+        )
+        mixed.append(f"[{out}]")
+    amix = f"amix=inputs={len(mixed)}:duration=first:dropout_transition=0:normalize=0[mix]"
+    return ";".join([narration, *chains, "".join(mixed) + amix])
 
 
 def build_loudness_argv(ffmpeg_path: str, mix: AudioMix) -> list[str]:
@@ -607,7 +682,7 @@ def build_encode_argv(
         frames,
         *_audio_inputs(audio),
     ]
-    next_input = 2 if audio.music is None else 3
+    next_input = 1 + audio.input_count
     graph = _audio_master_graph(audio, 1)
     video_map = "0:v"
     if subtitles is not None and subtitles.mode == "burn":

@@ -131,6 +131,7 @@ class _Prepared:
     narrations: dict[int, _Narration]
     clip_durations_s: dict[int, float]
     stats: CacheStats
+    clips_with_sound: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -349,6 +350,7 @@ async def _render(
         music=music.media.path if music else None,
         music_volume=music.volume if music else 0.25,
         duck=music.duck if music else True,
+        clips=_clip_sounds(storyboard, prepared, timeline),
     )
     video = work / names.video
     await _compose(timeline, mix, track, video, storyboard.title, settings, report, _PREPARE_SHARE)
@@ -411,6 +413,7 @@ async def _prepare_scenes(
     frames: dict[int, Path] = {}
     narrations: dict[int, _Narration] = {}
     clip_durations: dict[int, float] = {}
+    clips_with_sound: set[int] = set()
     frame_jobs: dict[str, asyncio.Future[bool]] = {}
     narration_jobs: dict[str, asyncio.Future[tuple[_Narration, bool]]] = {}
     tts_slots = asyncio.Semaphore(os.cpu_count() or 2)
@@ -459,8 +462,11 @@ async def _prepare_scenes(
             info = await probe_media(scene.media.path)
         except GenSceneError as exc:
             raise JobFailedError(exc.message, field=where) from None
-        if not any(s.get("codec_type") == "video" for s in info.get("streams", [])):
+        kinds = {s.get("codec_type") for s in info.get("streams", [])}
+        if "video" not in kinds:
             raise JobFailedError(f"media {scene.media.id} has no video stream", field=where)
+        if "audio" in kinds:
+            clips_with_sound.add(scene.index)
         with contextlib.suppress(KeyError, TypeError, ValueError):
             clip_durations[scene.index] = float(info["format"]["duration"])
         argv = compose.build_decode_check_argv(find_ffmpeg().path, scene.media.path)
@@ -502,7 +508,9 @@ async def _prepare_scenes(
         + [check_clip(s) for s in clips]
         + [prepare_narration(s) for s in spoken]
     )
-    return _Prepared(frames, narrations, clip_durations, CacheStats(**counts))
+    return _Prepared(
+        frames, narrations, clip_durations, CacheStats(**counts), frozenset(clips_with_sound)
+    )
 
 
 async def _gather_or_cancel(coroutines: Sequence[Awaitable[None]]) -> None:
@@ -820,6 +828,30 @@ def _plan_timeline(
             out.append(still)
     timeline = compose.Timeline(width, height, fps, tuple(out), transitions)
     return timeline, notes
+
+
+def _clip_sounds(
+    storyboard: Storyboard, prepared: _Prepared, timeline: compose.Timeline
+) -> tuple[compose.ClipAudio, ...]:
+    """Return the sound of each video clip that has some and is not muted, placed in time."""
+    per_frame = compose.AUDIO_RATE / timeline.fps
+    starts = timeline.start_frames()
+    out = []
+    for scene in storyboard.scenes:
+        if scene.index not in prepared.clips_with_sound or scene.clip_volume <= 0:
+            continue
+        assert scene.media is not None
+        out.append(
+            compose.ClipAudio(
+                scene.media.path,
+                start_sample=round(starts[scene.index] * per_frame),
+                samples=round(timeline.scenes[scene.index].frames * per_frame),
+                volume=scene.clip_volume,
+                fade_in=round(timeline.head_frames(scene.index) * per_frame),
+                fade_out=round(timeline.tail_frames(scene.index) * per_frame),
+            )
+        )
+    return tuple(out)
 
 
 def _clip_grade(look: Look, lut_path: Path) -> compose.ClipGrade:

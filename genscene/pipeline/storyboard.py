@@ -49,6 +49,7 @@ _SCENE_KEYS = (
     "transition",
     "media_id",
     "style",
+    "clip_volume",
 )
 
 
@@ -131,6 +132,7 @@ class Scene:
     transition: str
     style: str
     media: MediaRef | None = None
+    clip_volume: float = 1.0  # the uploaded video's own sound; 0 mutes it
 
     @property
     def field(self) -> str:
@@ -416,6 +418,14 @@ def _scene(
     style = default_style
     if raw.get("style") is not None:
         style = _style_id(raw["style"], f"{where}.style", catalogue)
+    clip_volume = 1.0
+    if raw.get("clip_volume") is not None:
+        clip_volume = _number(raw["clip_volume"], f"{where}.clip_volume", 0.0, 1.0)
+        if media is None or media.kind != "video":
+            raise ValidationError(
+                f"{where}.clip_volume applies only to a scene showing an uploaded video",
+                field=f"{where}.clip_volume",
+            )
     return Scene(
         index=index,
         prompt=prompt,
@@ -425,6 +435,7 @@ def _scene(
         transition=_choice(raw.get("transition", "fade"), f"{where}.transition", TRANSITIONS),
         style=style,
         media=media,
+        clip_volume=clip_volume,
     )
 
 

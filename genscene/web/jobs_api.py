@@ -94,7 +94,8 @@ COMPOSE_SCHEMA = {
     "type": "object",
     "required": ["style", "scenes"],
     "description": "A storyboard (see SPEC.md): title, style, format, voice, subtitles, "
-    "music, scenes[{prompt, narration, duration, camera, transition, media_id, style}]",
+    "music, scenes[{prompt, narration, duration, camera, transition, media_id, style, "
+    "clip_volume}]",
 }
 
 

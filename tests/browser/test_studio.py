@@ -8,6 +8,7 @@ import math
 import posixpath
 import re
 import struct
+import subprocess
 import time
 import wave
 from collections.abc import Callable
@@ -350,6 +351,57 @@ def test_editor_exports_and_imports_storyboard_json(studio: Studio, tmp_path: Pa
     expect(scene(page, 1).get_by_label("Visual prompt")).to_have_value("rooftop at midnight")
     expect(page.locator("#sb-aspect")).to_have_value("9:16")
     expect(page.locator("#sb-style-film-noir")).to_be_checked()
+    studio.assert_no_console_errors()
+
+
+def test_editor_clip_sound_slider_for_a_video_scene_reaches_the_storyboard(
+    studio: Studio, tmp_path: Path
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=25:duration=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+            "-pix_fmt",
+            "yuv420p",
+            "-shortest",
+            "-y",
+            str(clip),
+        ],
+        check=True,
+    )
+    page = studio.page
+    studio.goto("new")
+    first = scene(page, 0)
+    first.get_by_label("Visual prompt").fill("a clip from the beach")
+    expect(first.get_by_label("Clip sound")).to_have_count(0)  # no video, no slider
+    first.get_by_label("Own image or clip (optional)").set_input_files(str(clip))
+    slider = first.get_by_label("Clip sound")
+    expect(slider).to_be_visible()
+    expect(slider).to_have_value("1")
+    slider.fill("0")
+    expect(first.locator(".upload-status output")).to_have_text("0%")
+    with page.expect_download() as download:
+        page.click("#export-json")
+    board = json.loads(Path(download.value.path()).read_text())
+    assert board["scenes"][0]["clip_volume"] == 0
+    assert board["scenes"][0]["media_id"]
+    # The API takes what the editor builds.
+    assert studio.api("POST", "/api/compose", json=board).status_code == 202
+    first.get_by_role("button", name="Remove the uploaded file of scene 1").click()
+    expect(first.get_by_label("Clip sound")).to_have_count(0)
+    with page.expect_download() as download:
+        page.click("#export-json")
+    assert "clip_volume" not in json.loads(Path(download.value.path()).read_text())["scenes"][0]
     studio.assert_no_console_errors()
 
 

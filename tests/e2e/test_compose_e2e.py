@@ -464,6 +464,77 @@ async def test_render_video_clip_scene_padded_and_graded_monochrome(
     assert planes[0].std() > 10
 
 
+def tone_level(samples: np.ndarray, start_s: float, end_s: float, hz: float = 1000.0) -> float:
+    """Return the RMS amplitude of the `hz` tone in [start_s, end_s) of 48 kHz mono samples."""
+    part = samples[round(start_s * 48000) : round(end_s * 48000)].astype(np.float64)
+    spectrum = np.fft.rfft(part * np.hanning(len(part)))
+    freqs = np.fft.rfftfreq(len(part), 1 / 48000)
+    band = np.abs(spectrum[(freqs > hz - 15) & (freqs < hz + 15)])
+    # Hann window: coherent gain 0.5; a sine of amplitude A peaks at A * N / 4.
+    return float(np.sqrt((band**2).sum()) * 4 / len(part) / np.sqrt(2))
+
+
+async def test_render_clip_sound_kept_ducked_under_narration_and_muted_on_request(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    clip = tmp_path / "beep.mp4"
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=3",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=1000:sample_rate=48000:duration=3",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-y",
+            str(clip),
+        ],
+        check=True,
+    )
+    ref = MediaRef("beep", "video", "video/mp4", clip, clip.stat().st_size)
+    data = board(
+        subtitles="none",
+        format={"aspect": "16:9", "height": 144, "fps": 25},
+        scenes=[
+            {"prompt": "city at sunset", "narration": "", "duration": 2, "transition": "none"},
+            {
+                "media_id": "beep",
+                "narration": "Listen to this.",
+                "duration": 3,
+                "transition": "none",
+            },
+            {"media_id": "beep", "narration": "", "duration": 2, "clip_volume": 0},
+        ],
+    )
+    result = await render_storyboard(
+        data, tmp_path / "job", cache_dir=cache_dir, media_lookup={"beep": ref}.get
+    )
+    assert abs(result.duration_s - 7.0) < 1e-9
+    samples = audio_samples(result.video)
+    assert abs(len(samples) / 48000 - 7.0) < 0.05
+    silent_still = tone_level(samples, 0.2, 1.8)
+    under_voice = tone_level(samples, 2.15, 2.6)
+    clip_alone = tone_level(samples, 3.8, 4.9)
+    muted_clip = tone_level(samples, 5.2, 6.8)
+    # The clip's tone plays in its scene, from its first frame, and nowhere else.
+    assert clip_alone > 0.05
+    assert silent_still < clip_alone / 100
+    assert muted_clip < clip_alone / 100
+    # While the narrator speaks the clip dips (sidechain ducking) by at least 6 dB.
+    assert clip_alone / 20 < under_voice < clip_alone / 2
+    assert np.abs(samples[round(5.2 * 48000) : round(6.8 * 48000)]).max() < 0.01
+
+
 async def test_render_edit_one_scene_reuses_cached_others(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     scenes = [

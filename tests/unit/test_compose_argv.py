@@ -6,6 +6,7 @@ import pytest
 
 from genscene.pipeline.compose import (
     AudioMix,
+    ClipAudio,
     ClipGrade,
     EncodeProgress,
     EncodeSettings,
@@ -368,6 +369,76 @@ def test_build_encode_argv_soft_subtitles_mov_text_track() -> None:
     ]
     graph = argv[argv.index("-filter_complex") + 1]
     assert "[narr][music]amix=" in graph and "sidechaincompress" not in graph
+
+
+def test_build_encode_argv_clip_sound_placed_faded_and_ducked_exact() -> None:
+    clip = ClipAudio(Path("/u/c.mp4"), start_sample=48000, samples=96000, fade_in=24000)
+    argv = build_encode_argv(
+        "ffmpeg",
+        frames="/w/f.yuv",
+        timeline=two_stills(),
+        audio=AudioMix(Path("/w/n.wav"), 192000, clips=(clip,)),
+        output=Path("/w/v.mp4"),
+        subtitles=SubtitleTrack("soft", Path("/w/s.srt")),
+    )
+    assert argv[argv.index("/w/n.wav") + 1 : argv.index("-filter_complex")] == [
+        "-t",
+        "2.5",
+        "-i",
+        "/u/c.mp4",
+        "-i",
+        "/w/s.srt",
+    ]
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert graph == (
+        f"[1:a]{AUDIO},apad=whole_len=192000,atrim=end_sample=192000,asplit=2[narr][key];"
+        f"[2:a]asetpts=PTS-STARTPTS,{AUDIO},volume=1,atrim=end_sample=96000,"
+        "apad=whole_len=96000,afade=t=in:start_sample=0:nb_samples=24000,"
+        "adelay=delays=48000S:all=1,apad=whole_len=192000,atrim=end_sample=192000[clip0];"
+        "[clip0][key]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=400[ducked];"
+        "[narr][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix];"
+        f"[mix]volume=0dB,{MASTER}"
+    )
+    # The subtitle input comes after the clip's: its index counts the clip.
+    assert argv[argv.index("-c:s") - 2 : argv.index("-c:s")] == ["-map", "3:s"]
+
+
+def test_audio_mix_music_and_two_clips_each_ducked_separately() -> None:
+    clips = (
+        ClipAudio(Path("/u/c1.mp4"), 0, 48000, volume=0.5, fade_out=12000),
+        ClipAudio(Path("/u/c2.mp4"), 48000, 48000),
+    )
+    mix = AudioMix(Path("/w/n.wav"), 96000, Path("/u/m.mp3"), 0.3, False, clips=clips)
+    argv = build_loudness_argv("ffmpeg", mix)
+    assert argv[argv.index("/u/m.mp3") + 1 :][:8] == [
+        "-t",
+        "1.5",
+        "-i",
+        "/u/c1.mp4",
+        "-t",
+        "1.5",
+        "-i",
+        "/u/c2.mp4",
+    ]
+    chains = argv[argv.index("-filter_complex") + 1].split(";")
+    assert chains[0].endswith(",asplit=2[narr][key]")  # music is not ducked, clips are
+    assert chains[1].startswith("[1:a]") and chains[1].endswith("[music]")
+    assert chains[2] == (
+        f"[2:a]asetpts=PTS-STARTPTS,{AUDIO},volume=0.5,atrim=end_sample=48000,"
+        "apad=whole_len=48000,afade=t=out:start_sample=36000:nb_samples=12000,"
+        "apad=whole_len=96000,atrim=end_sample=96000[clip0]"
+    )
+    assert chains[3].startswith("[3:a]") and "adelay=delays=48000S:all=1" in chains[3]
+    assert chains[4] == (
+        "[clip0][clip1]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[clips]"
+    )
+    assert chains[5] == (
+        "[clips][key]sidechaincompress=threshold=0.02:ratio=8:attack=15:release=400[ducked]"
+    )
+    assert chains[6] == (
+        "[narr][music][ducked]amix=inputs=3:duration=first:dropout_transition=0:normalize=0[mix]"
+    )
+    assert mix.input_count == 4
 
 
 def test_build_loudness_argv_exact() -> None:

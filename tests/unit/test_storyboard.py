@@ -125,6 +125,30 @@ def test_parse_storyboard_uploaded_media_prompt_optional() -> None:
     }
     board = parse_storyboard(data, media_lookup=lookup)
     assert [s.media.kind if s.media else None for s in board.scenes] == ["image", "video"]
+    assert board.scenes[1].clip_volume == 1.0  # a clip keeps its sound unless told
+
+
+def test_parse_storyboard_clip_volume_on_a_video_scene() -> None:
+    data = {"style": "anime", "scenes": [{"media_id": "vid1", "clip_volume": 0}]}
+    assert parse_storyboard(data, media_lookup=lookup).scenes[0].clip_volume == 0.0
+
+
+@pytest.mark.parametrize(
+    ("scene", "message"),
+    [
+        ({"media_id": "img1", "clip_volume": 0.5}, "only to a scene showing an uploaded video"),
+        ({"prompt": "a city", "clip_volume": 0.5}, "only to a scene showing an uploaded video"),
+        ({"media_id": "vid1", "clip_volume": 1.5}, "between 0 and 1"),
+        ({"media_id": "vid1", "clip_volume": "loud"}, "must be a number"),
+    ],
+)
+def test_parse_storyboard_clip_volume_rejected_names_field(
+    scene: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_storyboard({"style": "anime", "scenes": [scene]}, media_lookup=lookup)
+    assert caught.value.field == "scenes[0].clip_volume"
+    assert message in caught.value.message
 
 
 @pytest.mark.parametrize(

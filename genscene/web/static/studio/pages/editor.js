@@ -28,7 +28,7 @@ const SUBTITLES = [
 function blankScene() {
   return {
     prompt: "", narration: "", duration: "auto", camera: "static", transition: "fade",
-    media_id: null, media: null, style: null,
+    media_id: null, media: null, style: null, clip_volume: null,
   };
 }
 
@@ -61,6 +61,10 @@ export function toStoryboard(draft) {
         transition: scene.transition,
       };
       if (scene.media_id) out.media_id = scene.media_id;
+      // A clip's own sound; only a video has one (an image scene would be refused).
+      if (scene.media_id && scene.clip_volume != null && scene.media?.kind !== "image") {
+        out.clip_volume = scene.clip_volume;
+      }
       if (scene.style) out.style = scene.style;
       return out;
     }),
@@ -534,9 +538,28 @@ export async function mount(root, { query }) {
         h("button", {
           type: "button", class: "btn btn-small btn-ghost", text: "Remove",
           "aria-label": `Remove the uploaded file of scene ${n}`,
-          on: { click: () => { scene.media_id = null; scene.media = null; mediaInput.value = ""; renderMedia(); saveDraft(); } },
+          on: { click: () => { scene.media_id = null; scene.media = null; scene.clip_volume = null; mediaInput.value = ""; renderMedia(); saveDraft(); } },
         }),
       );
+      if (media?.kind === "video" || (media == null && scene.clip_volume != null)) {
+        const level = scene.clip_volume ?? 1;
+        const volumeValue = h("output", { text: `${Math.round(level * 100)}%` });
+        const clipVolume = h("input", {
+          type: "range", min: 0, max: 1, step: 0.05, value: level, id: uid("clip-volume"),
+          on: {
+            input: (e) => {
+              scene.clip_volume = Number(e.target.value);
+              volumeValue.textContent = `${Math.round(scene.clip_volume * 100)}%`;
+              clearError(`${path}.clip_volume`);
+              saveDraft();
+            },
+          },
+        });
+        const box = field(`${path}.clip_volume`, "Clip sound", clipVolume, { hint: "The clip's own sound; narration ducks it. 0% mutes it.", className: "field-inline" });
+        volumeValue.htmlFor = clipVolume.id;
+        clipVolume.after(volumeValue);
+        mediaStatus.append(box);
+      }
     };
     mediaInput.addEventListener("change", async () => {
       const file = mediaInput.files?.[0];
@@ -547,6 +570,7 @@ export async function mount(root, { query }) {
         const media = await uploadMedia(file);
         scene.media_id = media.id;
         scene.media = { kind: media.kind, url: media.url, name: file.name };
+        if (media.kind !== "video") scene.clip_volume = null;
         renderMedia();
         saveDraft();
       } catch (err) {
