@@ -72,8 +72,13 @@ test: setup-test lint
 	$(BIN)/pytest -q -p no:cacheprovider tests
 	@$(MAKE) --no-print-directory notebooks
 
+# The baselines (extra `bench`). MoviePy pins Pillow < 12 but runs with ours: installing it
+# without its pins keeps the product's Pillow, so the benchmarks measure what ships.
 bench: setup
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	@$(BIN)/python -c "import moviepy, cv2" 2>/dev/null || { \
+	  $(BIN)/python -m pip install -q --no-deps "moviepy>=2.0" && \
+	  $(BIN)/python -m pip install -q decorator imageio proglog python-dotenv "opencv-python-headless>=4.8"; }
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick --json | tail -1; done
 
 notebook: setup
