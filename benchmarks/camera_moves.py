@@ -62,11 +62,7 @@ def zoom_at(frame: int) -> float:
 
 def ffmpeg_argv(still: Path, graph: str) -> list[str]:
     return [
-        find_ffmpeg().path,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *compose._quiet(find_ffmpeg().path),
         "-framerate",
         str(FPS),
         "-i",

@@ -322,11 +322,7 @@ def still_floor(still: Path, narration: Path, total_frames: int, out: Path) -> T
     """Return the seconds to encode the first still looped for the timeline's length."""
     samples = round(total_frames * compose.AUDIO_RATE / FPS)
     argv = [
-        find_ffmpeg().path,
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
+        *compose._quiet(find_ffmpeg().path),
         "-framerate",
         str(FPS),
         "-i",

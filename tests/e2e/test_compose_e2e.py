@@ -179,6 +179,22 @@ def ffmpeg_pids_mentioning(text: str) -> list[int]:
     return pids
 
 
+def make_clip(path: Path, seconds: float, tone_hz: int | None = None) -> Path:
+    """Write a 320x240 25 fps test-pattern clip, with a sine tone as its sound if asked."""
+    argv = [FFMPEG, "-v", "error", "-f", "lavfi", "-i"]
+    argv.append(f"testsrc2=size=320x240:rate=25:duration={seconds}")
+    if tone_hz is not None:
+        argv += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}",
+        ]
+        argv += ["-c:a", "aac", "-shortest"]
+    subprocess.run([*argv, "-pix_fmt", "yuv420p", "-y", str(path)], check=True)
+    return path
+
+
 def fifo_dirs() -> set[str]:
     import tempfile
 
@@ -411,23 +427,7 @@ async def test_render_corrupt_upload_fails_naming_scene_media(
 async def test_render_video_clip_scene_padded_and_graded_monochrome(
     tmp_path: Path, cache_dir: Path
 ) -> None:
-    clip = tmp_path / "clip.mp4"
-    subprocess.run(
-        [
-            FFMPEG,
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25:duration=1",
-            "-pix_fmt",
-            "yuv420p",
-            "-y",
-            str(clip),
-        ],
-        check=True,
-    )
+    clip = make_clip(tmp_path / "clip.mp4", 1)
     ref = MediaRef("c1", "video", "video/mp4", clip, clip.stat().st_size)
     data = board(
         subtitles="none",
@@ -477,30 +477,7 @@ def tone_level(samples: np.ndarray, start_s: float, end_s: float, hz: float = 10
 async def test_render_clip_sound_kept_ducked_under_narration_and_muted_on_request(
     tmp_path: Path, cache_dir: Path
 ) -> None:
-    clip = tmp_path / "beep.mp4"
-    subprocess.run(
-        [
-            FFMPEG,
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25:duration=3",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=1000:sample_rate=48000:duration=3",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            "-y",
-            str(clip),
-        ],
-        check=True,
-    )
+    clip = make_clip(tmp_path / "beep.mp4", 3, tone_hz=1000)
     ref = MediaRef("beep", "video", "video/mp4", clip, clip.stat().st_size)
     data = board(
         subtitles="none",
