@@ -4,12 +4,14 @@ The reference timeline: 10 stills at 1280x720, 3 s each, 0.5 s crossfades, one n
 track, x264 veryfast CRF 23, AAC, 30 fps; a second variant adds a Ken Burns zoom to every
 scene. Each is rendered in the same run by
 
-* our composer (`genscene.pipeline.render.encode_timeline`: frame producers piping raw
-  frames into one encoder, loudness pass included), from stills already on disk;
+* our composer (`genscene.pipeline.render.encode_timeline`: parts of a few scenes composed
+  and encoded two at a time while the sound is mastered, then joined), from stills already
+  on disk;
 * MoviePy 2 (`CompositeVideoClip` with `CrossFadeIn`; the zoom as a per-frame `resized`
   lambda), using the same FFmpeg binary and encoder settings;
-* an encode-only floor: our encoder reading the very same frames from a raw file made
-  beforehand (untimed) - the cost of encoding these frames, with nothing composed;
+* an encode-only floor: one FFmpeg process encoding the very same frames from a raw file
+  made beforehand (untimed) - the cost of encoding these frames, with nothing composed.
+  Ours encodes in two processes at once, so it can come close to this floor or pass it;
 * for reference, the floor the issue suggests: the first still looped (decoded once).
   Static frames are far cheaper for x264 than crossfades, so this floor understates the
   encoding work of the real timeline; both ratios are reported.

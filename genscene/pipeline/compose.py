@@ -3,21 +3,25 @@
 Commands are built as data (argv lists) so tests can compare them exactly; they are run by
 `genscene.pipeline.process.run_process`.
 
-A video is composed in two kinds of FFmpeg process connected by a pipe:
+A video is composed by three kinds of FFmpeg process:
 
-* frame producers, one per chunk of consecutive scenes, each running one filter graph that
-  decodes every still once, holds it with `loop` (no re-decoding, no copies), moves the
-  camera with `perspective` (sub-pixel exact, so Ken Burns moves do not jitter), joins
-  scenes with `xfade` and writes raw yuv420p frames;
-* one encoder that reads those frames, burns subtitles, mixes and normalises the audio, and
-  writes H.264 + AAC with `-progress pipe:1`.
+* parts (`build_part_argv`), each a few consecutive scenes: one filter graph decodes every
+  still once, holds it with `loop` (no re-decoding, no copies), moves the camera with
+  `perspective` (sub-pixel exact, so Ken Burns moves do not jitter), joins scenes with
+  `xfade`, burns subtitles on the timeline's clock and feeds x264 directly, writing a
+  video-only MP4 with `-progress pipe:1`. Two run at a time;
+* the soundtrack (`build_audio_argv`): narration, ducked music and clip sound, loudness gain
+  and a limiter, encoded to AAC while the parts are made;
+* the join (`build_mux_argv`): the parts through the concat demuxer plus the soundtrack (and
+  a soft subtitle track), nothing re-encoded, `+faststart`.
 
-Within a producer, the timeline is cut into segments: each scene's body (frames no
-transition touches) and each transition (the tail of one scene crossed with the head of the
-next). Static bodies pass frame references through untouched; only transition and camera
-frames cost pixel work. Chunking keeps memory flat however many scenes there are: FFmpeg
-keeps every filter's frame pool until its graph is torn down, so one graph for 200 scenes
-would hold 200 scenes' worth of buffers.
+Within a part, the timeline is cut into segments: each scene's body (frames no transition
+touches) and each transition (the tail of one scene crossed with the head of the next).
+Static bodies pass frame references through untouched; only transition and camera frames
+cost pixel work. Parts keep memory flat however many scenes there are: FFmpeg keeps every
+filter's frame pool until its graph is torn down, so one graph for 200 scenes would hold
+200 scenes' worth of buffers. `build_frames_argv` (raw frames out) and `build_encode_argv`
+(raw frames in) split the same work across a pipe; benchmarks and tests use them.
 """
 
 from __future__ import annotations
@@ -686,10 +690,7 @@ def build_encode_argv(
     graph = _audio_master_graph(audio, 1)
     video_map = "0:v"
     if subtitles is not None and subtitles.mode == "burn":
-        ass = f"ass=filename={escape_filter_value(str(subtitles.path))}"
-        if subtitles.fonts_dir is not None:
-            ass += f":fontsdir={escape_filter_value(str(subtitles.fonts_dir))}"
-        graph = f"[0:v]{ass}[v];{graph}"
+        graph = f"[0:v]{_ass_filter(subtitles)}[v];{graph}"
         video_map = "[v]"
     if subtitles is not None and subtitles.mode == "soft":
         args += ["-i", str(subtitles.path)]
@@ -703,7 +704,26 @@ def build_encode_argv(
             "-metadata:s:s:0",
             f"language={subtitles.language}",
         ]
+    args += [*_x264_args(settings), "-c:a", "aac", "-b:a", settings.audio_bitrate]
+    if title:
+        args += ["-metadata", f"title={title}"]
     args += [
+        "-movflags",
+        "+faststart",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-f",
+        "mp4",
+        "-y",
+        str(output),
+    ]
+    return args
+
+
+def _x264_args(settings: EncodeSettings) -> list[str]:
+    # BT.709 flags match the matrix the frames were converted with (see `_fit`).
+    return [
         "-c:v",
         "libx264",
         "-preset",
@@ -720,16 +740,50 @@ def build_encode_argv(
         "bt709",
         "-color_range",
         "tv",
-        "-c:a",
-        "aac",
-        "-b:a",
-        settings.audio_bitrate,
     ]
-    if title:
-        args += ["-metadata", f"title={title}"]
-    args += [
-        "-movflags",
-        "+faststart",
+
+
+def _ass_filter(track: SubtitleTrack) -> str:
+    ass = f"ass=filename={escape_filter_value(str(track.path))}"
+    if track.fonts_dir is not None:
+        ass += f":fontsdir={escape_filter_value(str(track.fonts_dir))}"
+    return ass
+
+
+def build_part_argv(
+    ffmpeg_path: str,
+    timeline: Timeline,
+    chunk: Sequence[Segment],
+    output: Path,
+    *,
+    start_frame: int,
+    subtitles: SubtitleTrack | None = None,
+    settings: EncodeSettings | None = None,
+) -> list[str]:
+    """Return the argv that composes one chunk and encodes it: a video-only MP4 part.
+
+    Parts are joined by `build_mux_argv` without re-encoding. `start_frame` is where the
+    chunk starts in the timeline: burned subtitles are drawn at the timeline's times.
+    Progress goes to stdout as `-progress` blocks.
+    """
+    settings = settings or EncodeSettings()
+    inputs, graph = build_frames_graph(timeline, chunk)
+    video = "[v]"
+    if subtitles is not None and subtitles.mode == "burn":
+        shift = _num(start_frame / timeline.fps)
+        graph += f";[v]setpts=PTS+{shift}/TB,{_ass_filter(subtitles)},setpts=PTS-STARTPTS[vs]"
+        video = "[vs]"
+    return [
+        *_quiet(ffmpeg_path),
+        *inputs,
+        "-filter_complex",
+        graph,
+        "-map",
+        video,
+        "-fps_mode",
+        "passthrough",
+        *_x264_args(settings),
+        "-an",
         "-progress",
         "pipe:1",
         "-nostats",
@@ -738,7 +792,69 @@ def build_encode_argv(
         "-y",
         str(output),
     ]
-    return args
+
+
+def build_audio_argv(
+    ffmpeg_path: str, mix: AudioMix, output: Path, settings: EncodeSettings | None = None
+) -> list[str]:
+    """Return the argv that mixes and masters the soundtrack into an AAC file at `output`."""
+    settings = settings or EncodeSettings()
+    return [
+        *_quiet(ffmpeg_path),
+        *_audio_inputs(mix),
+        "-filter_complex",
+        _audio_master_graph(mix, 0),
+        "-map",
+        "[a]",
+        "-c:a",
+        "aac",
+        "-b:a",
+        settings.audio_bitrate,
+        "-f",
+        "mp4",
+        "-y",
+        str(output),
+    ]
+
+
+def concat_list(parts: Sequence[Path]) -> str:
+    """Return an FFmpeg concat-demuxer list naming `parts` in order."""
+    return "".join("file '" + str(part).replace("'", "'\\''") + "'\n" for part in parts)
+
+
+def build_mux_argv(
+    ffmpeg_path: str,
+    *,
+    parts_list: Path,
+    audio: Path,
+    output: Path,
+    subtitles: SubtitleTrack | None = None,
+    title: str | None = None,
+) -> list[str]:
+    """Return the argv that joins the video parts and the soundtrack into the final MP4.
+
+    Nothing is re-encoded; a `soft` subtitle track becomes mov_text; `+faststart`.
+    """
+    args = [
+        *_quiet(ffmpeg_path),
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(parts_list),
+        "-i",
+        str(audio),
+    ]
+    maps = ["-map", "0:v", "-map", "1:a"]
+    if subtitles is not None and subtitles.mode == "soft":
+        args += ["-i", str(subtitles.path)]
+        maps += ["-map", "2:s", "-c:s", "mov_text"]
+        maps += ["-metadata:s:s:0", f"language={subtitles.language}"]
+    args += [*maps, "-c:v", "copy", "-c:a", "copy"]
+    if title:
+        args += ["-metadata", f"title={title}"]
+    return [*args, "-movflags", "+faststart", "-f", "mp4", "-y", str(output)]
 
 
 def build_decode_check_argv(ffmpeg_path: str, media: Path) -> list[str]:

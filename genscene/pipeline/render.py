@@ -2,9 +2,10 @@
 
 Preparation runs concurrently within the CPU budget: frames in a process pool, speech in
 eSpeak NG subprocesses bounded by a semaphore. Both are cached on disk by content hash, so
-re-rendering after editing one scene repeats the work for that scene only. Composition is
-one encoder process fed raw frames through a pipe by one producer per chunk of scenes (see
-`genscene.pipeline.compose`); progress comes from the encoder's `-progress` output.
+re-rendering after editing one scene repeats the work for that scene only. Composition
+encodes the video in parts of a few scenes, two FFmpeg processes at a time, while another
+process masters the sound; the parts and the sound are then joined without re-encoding (see
+`genscene.pipeline.compose`). Progress comes from the parts' `-progress` output.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
-import fcntl
 import functools
 import hashlib
 import json
@@ -63,9 +63,9 @@ ProgressCallback = Callable[[float, str, str | None, dict[str, Any]], Awaitable[
 PADDING_S = 0.6  # silence after a scene's narration before the next scene takes over
 MIN_AUTO_S = 2.0
 TRANSITION_S = 0.5
-MAX_SCENES_PER_CHUNK = 8  # at 720p; fewer for larger frames (memory per producer)
+MAX_SCENES_PER_PART = 3  # at 720p; fewer for larger frames (memory per FFmpeg process)
+MAX_PARALLEL_PARTS = 2  # FFmpeg processes encoding parts at once (at most one per CPU)
 CACHE_VERSION = 1
-_F_SETPIPE_SZ = 1031  # Linux fcntl; a 1 MiB pipe means fewer wake-ups per 720p frame
 _PREPARE_SHARE = 0.3  # progress share of frames + narration; encoding takes the rest
 
 
@@ -942,8 +942,8 @@ async def encode_timeline(
 ) -> Path:
     """Return `output` after composing a prepared timeline and soundtrack into an MP4.
 
-    The composition step alone (loudness measurement, frame producers, encoder), for
-    callers that bring their own frames and narration track: benchmarks, notebooks.
+    The composition step alone (video parts, soundtrack, joining), for callers that bring
+    their own frames and narration track: benchmarks, notebooks.
     `output` is written in place; use `render_storyboard` for the all-or-nothing outputs.
     """
     report = _Reporter(on_progress)
@@ -970,9 +970,57 @@ async def _compose(
     report: _Reporter,
     start: float,
 ) -> None:
-    await report(start, "audio", "measuring loudness")
-    mix = dataclasses.replace(mix, gain_db=await _measure_gain(mix))
-    await _encode(timeline, mix, track, video, title, settings, report, (start + 0.01, 0.975))
+    """Compose `timeline` and `mix` into the MP4 `video`.
+
+    The video is encoded in parts, a few scenes each, up to one FFmpeg process per CPU at a
+    time; meanwhile another process measures the soundtrack's loudness and encodes it. A
+    last step joins the parts and the sound without re-encoding. Each part is one filter
+    graph (decode, camera moves, transitions, burned subtitles) feeding x264 directly: no
+    raw frames cross a pipe, and memory stays flat however many scenes there are.
+    """
+    await report(start, "encode", "starting FFmpeg", eta_s=None)
+    parts_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=".parts-", dir=video.parent))
+    try:
+        audio = parts_dir / "audio.m4a"
+        parts = await _video_and_audio(
+            _encode_parts(timeline, track, parts_dir, settings, report, (start, 0.965)),
+            _encode_audio(mix, audio, settings),
+        )
+        listing = parts_dir / "parts.txt"
+        await asyncio.to_thread(listing.write_text, compose.concat_list(parts), "utf-8")
+        await report(0.97, "encode", "joining the parts and the sound")
+        await _run_ffmpeg(
+            compose.build_mux_argv(
+                find_ffmpeg().path,
+                parts_list=listing,
+                audio=audio,
+                output=video,
+                subtitles=track,
+                title=title,
+            ),
+            "joining the video",
+            timeout_s=600,
+        )
+    finally:
+        await asyncio.to_thread(shutil.rmtree, parts_dir, True)
+
+
+async def _video_and_audio(video: Awaitable[list[Path]], audio: Awaitable[None]) -> list[Path]:
+    """Return the video parts, made while the sound is; on a failure cancel the other."""
+    video_task, audio_task = asyncio.ensure_future(video), asyncio.ensure_future(audio)
+    tasks = (video_task, audio_task)
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            if task.done() and task.exception() is not None:
+                task.result()
+        await audio_task
+        return await video_task
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _measure_gain(mix: compose.AudioMix) -> float:
@@ -983,122 +1031,107 @@ async def _measure_gain(mix: compose.AudioMix) -> float:
     return compose.loudness_gain_db(compose.parse_integrated_loudness(tail))
 
 
-async def _encode(
+async def _encode_audio(
+    mix: compose.AudioMix, output: Path, settings: compose.EncodeSettings
+) -> None:
+    mix = dataclasses.replace(mix, gain_db=await _measure_gain(mix))
+    await _run_ffmpeg(
+        compose.build_audio_argv(find_ffmpeg().path, mix, output, settings),
+        "encoding the sound",
+        timeout_s=max(600.0, 10.0 * mix.total_samples / compose.AUDIO_RATE),
+    )
+
+
+def _part_plan(timeline: compose.Timeline) -> list[tuple[tuple[compose.Segment, ...], int]]:
+    """Return the timeline cut into parts, each with the frame it starts at."""
+    pixels_ratio = (1280 * 720) / (timeline.width * timeline.height)
+    per_part = max(2, min(MAX_SCENES_PER_PART, round(MAX_SCENES_PER_PART * pixels_ratio)))
+    plan, first = [], 0
+    for chunk in compose.plan_chunks(timeline, per_part):
+        plan.append((chunk, first))
+        first += sum(segment.frames for segment in chunk)
+    return plan
+
+
+async def _encode_parts(
     timeline: compose.Timeline,
-    mix: compose.AudioMix,
     track: compose.SubtitleTrack | None,
-    output: Path,
-    title: str | None,
+    parts_dir: Path,
     settings: compose.EncodeSettings,
     report: _Reporter,
     span: tuple[float, float],
-) -> None:
-    """Encode the timeline into `output`: producers feed the encoder through a named pipe.
+) -> list[Path]:
+    """Return the encoded parts in order, made by up to one FFmpeg process per CPU at once.
 
-    Progress is reported within `span` of the overall 0..1 range.
+    Progress (frames encoded over all parts, with an ETA) is reported within `span`.
     """
     ffmpeg_path = find_ffmpeg().path
-    pixels_ratio = (1280 * 720) / (timeline.width * timeline.height)
-    per_chunk = max(2, min(MAX_SCENES_PER_CHUNK, round(MAX_SCENES_PER_CHUNK * pixels_ratio)))
-    chunks = compose.plan_chunks(timeline, per_chunk)
-    fifo_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="genscene-frames-"))
-    fifo = fifo_dir / "frames.yuv"
-    os.mkfifo(fifo, 0o600)
-    # Holding both ends open means the encoder sees end-of-file only when we close it,
-    # not between two producers. O_RDWR on a FIFO never blocks on Linux.
-    pipe_fd = os.open(fifo, os.O_RDWR)
-    keep_open: int | None = pipe_fd
-    with contextlib.suppress(OSError):
-        fcntl.fcntl(pipe_fd, _F_SETPIPE_SZ, 1 << 20)
-    encode_argv = compose.build_encode_argv(
-        ffmpeg_path,
-        frames=str(fifo),
-        timeline=timeline,
-        audio=mix,
-        output=output,
-        subtitles=track,
-        title=title,
-        settings=settings,
-    )
-    parser = compose.ProgressParser()
-    total_s = timeline.duration_s
+    plan = _part_plan(timeline)
+    total = timeline.total_frames
+    fps = timeline.fps
+    done_frames = [0] * len(plan)
+    slots = asyncio.Semaphore(max(1, min(MAX_PARALLEL_PARTS, os.cpu_count() or 1)))
     started = time.monotonic()
-    last_frame = 0
 
-    async def on_line(line: str) -> None:
-        nonlocal last_frame
-        update = parser.feed(line)
-        if update is None:
-            return
-        last_frame = max(last_frame, update.frame)
-        fraction = min(1.0, update.out_time_s / total_s) if total_s else 0.0
-        elapsed = time.monotonic() - started
-        speed = update.out_time_s / elapsed if elapsed > 0 and update.out_time_s > 0 else None
-        eta = (total_s - update.out_time_s) / speed if speed else None
-        await report(
-            span[0] + (span[1] - span[0]) * fraction,
-            "encode",
-            f"{update.out_time_s:.1f} of {total_s:.1f} s",
-            out_time_s=round(update.out_time_s, 3),
-            total_s=round(total_s, 3),
-            speed=round(speed, 3) if speed else None,
-            eta_s=round(max(0.0, eta), 1) if eta is not None else None,
+    async def encode(number: int, chunk: tuple[compose.Segment, ...], first: int) -> Path:
+        part = parts_dir / f"part{number:05d}.mp4"
+        argv = compose.build_part_argv(
+            ffmpeg_path,
+            timeline,
+            chunk,
+            part,
+            start_frame=first,
+            subtitles=track,
+            settings=settings,
         )
+        parser = compose.ProgressParser()
 
-    async def produce() -> None:
-        nonlocal keep_open
-        for number, chunk in enumerate(chunks, start=1):
-            argv = compose.build_frames_argv(ffmpeg_path, timeline, chunk, str(fifo))
-            result = await run_process(argv, capture_stdout=False)
-            if result.returncode != 0:
-                raise JobFailedError(
-                    f"FFmpeg failed composing scenes (part {number} of {len(chunks)}): "
-                    + relevant_stderr(result.stderr_tail)
-                )
-        if keep_open is not None:
-            os.close(keep_open)
-            keep_open = None
+        async def on_line(line: str) -> None:
+            update = parser.feed(line)
+            if update is None:
+                return
+            done_frames[number] = update.frame
+            frames = sum(done_frames)
+            elapsed = time.monotonic() - started
+            rate = frames / elapsed if elapsed > 0 and frames > 0 else None
+            eta = (total - frames) / rate if rate else None
+            await report(
+                span[0] + (span[1] - span[0]) * min(1.0, frames / total),
+                "encode",
+                f"{frames / fps:.1f} of {total / fps:.1f} s",
+                out_time_s=round(frames / fps, 3),
+                total_s=round(total / fps, 3),
+                speed=round(rate / fps, 3) if rate else None,
+                eta_s=round(max(0.0, eta), 1) if eta is not None else None,
+            )
 
-    await report(span[0], "encode", "starting FFmpeg", eta_s=None)
-    timeout_s = max(600.0, 30.0 * total_s)
-    encoder = asyncio.ensure_future(
-        run_process(encode_argv, on_stdout_line=on_line, capture_stdout=False, timeout_s=timeout_s)
-    )
-    producer = asyncio.ensure_future(produce())
-    try:
-        await asyncio.wait([encoder, producer], return_when=asyncio.FIRST_COMPLETED)
-        if producer.done() and producer.exception() is None:
-            result = await encoder
-        elif producer.done():
-            # A producer failed: its error says more than the starved encoder's would.
-            encoder.cancel()
-            await asyncio.gather(encoder, return_exceptions=True)
-            producer.result()
-            raise AssertionError("unreachable")
-        else:
-            # The encoder stopped while frames were still coming: nothing reads the pipe
-            # any more, so the producer would block for ever. Stop it, report the encoder.
-            producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
-            result = encoder.result()
-            if result.returncode == 0:
-                raise JobFailedError("FFmpeg stopped encoding before the last frame")
+        async with slots:
+            result = await run_process(
+                argv,
+                on_stdout_line=on_line,
+                capture_stdout=False,
+                timeout_s=max(600.0, 30.0 * total / fps),
+            )
         if result.returncode != 0:
             raise JobFailedError(
-                "FFmpeg failed encoding the video: " + relevant_stderr(result.stderr_tail)
+                f"FFmpeg failed composing and encoding scenes (part {number + 1} of "
+                f"{len(plan)}): " + relevant_stderr(result.stderr_tail)
             )
-        if last_frame != timeline.total_frames:
+        expected = sum(segment.frames for segment in chunk)
+        if done_frames[number] != expected:
             raise JobFailedError(
-                f"FFmpeg encoded {last_frame} frames; the timeline has {timeline.total_frames}"
+                f"FFmpeg encoded {done_frames[number]} frames of part {number + 1}; "
+                f"it has {expected}"
             )
-    finally:
-        for task in (encoder, producer):
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(encoder, producer, return_exceptions=True)
-        if keep_open is not None:
-            os.close(keep_open)
-        shutil.rmtree(fifo_dir, ignore_errors=True)
+        return part
+
+    parts: list[Path] = [Path()] * len(plan)
+
+    async def keep(number: int, chunk: tuple[compose.Segment, ...], first: int) -> None:
+        parts[number] = await encode(number, chunk, first)
+
+    await _gather_or_cancel([keep(n, chunk, first) for n, (chunk, first) in enumerate(plan)])
+    return parts
 
 
 __all__ = [

@@ -195,12 +195,6 @@ def make_clip(path: Path, seconds: float, tone_hz: int | None = None) -> Path:
     return path
 
 
-def fifo_dirs() -> set[str]:
-    import tempfile
-
-    return {p.name for p in Path(tempfile.gettempdir()).glob("genscene-frames-*")}
-
-
 async def test_render_storyboard_16x9_burn_exact_frames_loudness_outputs(
     tmp_path: Path, cache_dir: Path
 ) -> None:
@@ -286,6 +280,35 @@ async def test_render_burned_subtitles_change_pixels_only_where_text_sits(
     assert band > 3.0 and band > 5 * sky
 
 
+async def test_burned_subtitles_in_later_parts_follow_the_timeline_clock(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    # Six 2 s scenes at 240p are encoded as two parts of three. Scene 4 (the first of part
+    # two) is silent: if a part drew its subtitles on its own clock from 0, scene 1's cue
+    # would appear there.
+    narrations = ["One two three.", "Four five six.", "Seven eight.", "", "Nine ten.", "End."]
+    scenes = [
+        {"prompt": "city at sunset", "narration": text, "duration": 2, "transition": "none"}
+        for text in narrations
+    ]
+    data = board(format={"aspect": "16:9", "height": 240, "fps": 25}, scenes=scenes)
+    burned = await render_storyboard(data, tmp_path / "burn", cache_dir=cache_dir)
+    data["subtitles"] = "none"
+    plain = await render_storyboard(data, tmp_path / "none", cache_dir=cache_dir)
+    size = (426, 240)
+
+    def text_in_band(at_s: float) -> float:
+        difference = np.abs(
+            gray_frame(burned.video, at_s, size) - gray_frame(plain.video, at_s, size)
+        )
+        return float(difference[190:235, :].mean())
+
+    silent = text_in_band(6.5)  # scene 4, part two: no cue
+    assert silent < 0.3
+    for at_s in (0.5, 2.5, 8.5, 10.5):  # scenes 1 and 2 (part one), 5 and 6 (part two)
+        assert text_in_band(at_s) > max(0.5, 3 * silent), at_s
+
+
 async def test_render_music_looped_and_ducked_under_narration(
     tmp_path: Path, cache_dir: Path
 ) -> None:
@@ -345,7 +368,6 @@ async def test_render_cancel_mid_encode_no_partial_files_ffmpeg_gone(
     ]
     data = board(format={"aspect": "16:9", "height": 240, "fps": 30}, scenes=scenes)
     seen: list[str] = []
-    before = fifo_dirs()
 
     async def on_progress(value: float, stage: str, message: str | None, extra: dict[str, Any]):
         seen.append(stage)
@@ -365,7 +387,7 @@ async def test_render_cancel_mid_encode_no_partial_files_ffmpeg_gone(
     assert "encode" in seen
     assert not out.exists() or list(out.iterdir()) == []
     assert ffmpeg_pids_mentioning(str(out)) == []
-    assert fifo_dirs() - before == set()
+    assert list(tmp_path.rglob(".parts-*")) == []
 
 
 async def test_render_encoder_rejects_option_job_failed_with_stderr(
@@ -379,7 +401,7 @@ async def test_render_encoder_rejects_option_job_failed_with_stderr(
             cache_dir=cache_dir,
             encode_settings=compose.EncodeSettings(preset="no-such-preset"),
         )
-    assert "FFmpeg failed encoding" in caught.value.message
+    assert "FFmpeg failed composing and encoding scenes (part 1 of" in caught.value.message
     assert "no-such-preset" in caught.value.message  # x264's own stderr line
     assert not out.exists() or list(out.iterdir()) == []
 
@@ -387,7 +409,7 @@ async def test_render_encoder_rejects_option_job_failed_with_stderr(
 async def test_render_producer_bad_filter_job_failed_with_stderr(
     tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = compose.build_frames_argv
+    original = compose.build_part_argv
 
     def broken(*args: Any, **kwargs: Any) -> list[str]:
         argv = original(*args, **kwargs)
@@ -395,10 +417,10 @@ async def test_render_producer_bad_filter_job_failed_with_stderr(
         argv[index] = argv[index].replace("setsar=1", "nosuchfilter=1", 1)
         return argv
 
-    monkeypatch.setattr(compose, "build_frames_argv", broken)
+    monkeypatch.setattr(compose, "build_part_argv", broken)
     with pytest.raises(JobFailedError) as caught:
         await render_storyboard(board(), tmp_path / "job", cache_dir=cache_dir)
-    assert "composing scenes" in caught.value.message
+    assert "failed composing and encoding scenes (part 1 of 1)" in caught.value.message
     assert "nosuchfilter" in caught.value.message
     assert ffmpeg_pids_mentioning(str(tmp_path)) == []
 
@@ -538,7 +560,7 @@ async def test_cache_pruned_to_zero_mid_render_render_still_succeeds(tmp_path: P
     pruned: list[int] = []
 
     async def on_progress(value: float, stage: str, message: str | None, _: object) -> None:
-        if stage == "audio" and not pruned:
+        if stage == "encode" and not pruned:  # reported before any FFmpeg process starts
             pruned.append(prune_cache(cache, 0).removed_entries)
 
     result = await render_storyboard(

@@ -16,13 +16,17 @@ from genscene.pipeline.compose import (
     Timeline,
     TimelineScene,
     Transition,
+    build_audio_argv,
     build_audio_convert_argv,
     build_encode_argv,
     build_frames_argv,
     build_frames_graph,
     build_loudness_argv,
+    build_mux_argv,
+    build_part_argv,
     build_poster_argv,
     camera_expressions,
+    concat_list,
     escape_filter_value,
     loudness_gain_db,
     parse_integrated_loudness,
@@ -439,6 +443,155 @@ def test_audio_mix_music_and_two_clips_each_ducked_separately() -> None:
         "[narr][music][ducked]amix=inputs=3:duration=first:dropout_transition=0:normalize=0[mix]"
     )
     assert mix.input_count == 4
+
+
+QUIET = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error"]
+
+
+def test_build_part_argv_composes_and_encodes_one_chunk_exact() -> None:
+    timeline = two_stills()
+    chunk = tuple(timeline.segments())
+    inputs, graph = build_frames_graph(timeline, chunk)
+    argv = build_part_argv("ffmpeg", timeline, chunk, Path("/w/p0.mp4"), start_frame=0)
+    assert argv == [
+        *QUIET,
+        *inputs,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-fps_mode",
+        "passthrough",
+        *X264,
+        "-an",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-f",
+        "mp4",
+        "-y",
+        "/w/p0.mp4",
+    ]
+
+
+def test_build_part_argv_burns_subtitles_at_timeline_time() -> None:
+    timeline = two_stills()
+    chunk = (timeline.segments()[-1],)  # scene 2's body: starts at frame 60 of the video
+    argv = build_part_argv(
+        "ffmpeg",
+        timeline,
+        chunk,
+        Path("/w/p1.mp4"),
+        start_frame=60,
+        subtitles=SubtitleTrack("burn", Path("/w/s.ass"), Path("/fonts")),
+        settings=EncodeSettings("medium", 20, "128k"),
+    )
+    graph = argv[argv.index("-filter_complex") + 1]
+    _, frames_graph = build_frames_graph(timeline, chunk)
+    # Shift to the timeline's clock for libass, then back so the part starts at 0.
+    assert graph == (
+        frames_graph + ";[v]setpts=PTS+2/TB,ass=filename=/w/s.ass:fontsdir=/fonts,"
+        "setpts=PTS-STARTPTS[vs]"
+    )
+    assert argv[argv.index("-map") + 1] == "[vs]"
+    assert argv[argv.index("-preset") + 1 : argv.index("-preset") + 4] == ["medium", "-crf", "20"]
+
+
+def test_build_audio_argv_masters_the_soundtrack_exact() -> None:
+    mix = AudioMix(Path("/w/n.wav"), 96000, gain_db=3.5)
+    assert build_audio_argv("ffmpeg", mix, Path("/w/a.m4a")) == [
+        *QUIET,
+        "-i",
+        "/w/n.wav",
+        "-filter_complex",
+        f"[0:a]{AUDIO},apad=whole_len=96000,atrim=end_sample=96000[mix];[mix]volume=3.5dB,{MASTER}",
+        "-map",
+        "[a]",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "160k",
+        "-f",
+        "mp4",
+        "-y",
+        "/w/a.m4a",
+    ]
+
+
+def test_build_mux_argv_joins_parts_and_sound_without_reencoding() -> None:
+    assert build_mux_argv(
+        "ffmpeg", parts_list=Path("/w/parts.txt"), audio=Path("/w/a.m4a"), output=Path("/o.mp4")
+    ) == [
+        *QUIET,
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        "/w/parts.txt",
+        "-i",
+        "/w/a.m4a",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "copy",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        "-y",
+        "/o.mp4",
+    ]
+
+
+def test_build_mux_argv_soft_subtitles_and_title() -> None:
+    argv = build_mux_argv(
+        "ffmpeg",
+        parts_list=Path("/w/parts.txt"),
+        audio=Path("/w/a.m4a"),
+        output=Path("/o.mp4"),
+        subtitles=SubtitleTrack("soft", Path("/w/s.srt"), language="spa"),
+        title="Noche",
+    )
+    assert argv[argv.index("/w/a.m4a") + 1 : argv.index("-movflags")] == [
+        "-i",
+        "/w/s.srt",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-map",
+        "2:s",
+        "-c:s",
+        "mov_text",
+        "-metadata:s:s:0",
+        "language=spa",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "copy",
+        "-metadata",
+        "title=Noche",
+    ]
+    # Burned subtitles are drawn by the parts: the join ignores them.
+    burn = SubtitleTrack("burn", Path("/w/s.ass"))
+    plain = build_mux_argv("ffmpeg", parts_list=Path("/p"), audio=Path("/a"), output=Path("/o"))
+    assert (
+        build_mux_argv(
+            "ffmpeg", parts_list=Path("/p"), audio=Path("/a"), output=Path("/o"), subtitles=burn
+        )
+        == plain
+    )
+
+
+def test_concat_list_quotes_every_path() -> None:
+    assert concat_list([Path("/w/part0.mp4"), Path("/w/it's/part1.mp4")]) == (
+        "file '/w/part0.mp4'\nfile '/w/it'\\''s/part1.mp4'\n"
+    )
 
 
 def test_build_loudness_argv_exact() -> None:
