@@ -190,8 +190,8 @@ class Timeline:
 def plan_chunks(timeline: Timeline, max_scenes: int = 8) -> list[tuple[Segment, ...]]:
     """Return the segments grouped into chunks touching at most about `max_scenes` scenes.
 
-    A chunk is cut only before a scene's body, so each producer's graph is small and a
-    transition never straddles two producers.
+    A chunk is cut only before a scene's body, so each part's graph is small and a
+    transition never straddles two parts.
     """
     chunks: list[tuple[Segment, ...]] = []
     current: list[Segment] = []
@@ -231,7 +231,7 @@ def _num(value: float) -> str:
     return text if text not in ("", "-0") else "0"
 
 
-# -- frame producers -----------------------------------------------------------------------
+# -- composing frames -----------------------------------------------------------------------
 
 
 def camera_expressions(camera: str, frames: int, first_frame: int) -> dict[str, str]:
@@ -342,7 +342,7 @@ def _part_range(timeline: Timeline, index: int, part: str) -> tuple[int, int]:
 
 
 def build_frames_graph(timeline: Timeline, chunk: Sequence[Segment]) -> tuple[list[str], str]:
-    """Return (input arguments, filter graph) of the producer for one chunk of segments.
+    """Return (input arguments, filter graph) composing one chunk of segments.
 
     The graph's output pad is `[v]`: the chunk's frames in order, yuv420p, `timeline.fps`.
     """

@@ -455,7 +455,7 @@ async def _prepare_scenes(
         )
 
     async def check_clip(scene: Scene) -> None:
-        # Fail here, naming the scene, rather than deep inside a producer's graph.
+        # Fail here, naming the scene, rather than deep inside a part's filter graph.
         assert scene.media is not None
         where = f"{scene.field}.media_id"
         try:
