@@ -707,18 +707,7 @@ def build_encode_argv(
     args += [*_x264_args(settings), "-c:a", "aac", "-b:a", settings.audio_bitrate]
     if title:
         args += ["-metadata", f"title={title}"]
-    args += [
-        "-movflags",
-        "+faststart",
-        "-progress",
-        "pipe:1",
-        "-nostats",
-        "-f",
-        "mp4",
-        "-y",
-        str(output),
-    ]
-    return args
+    return [*args, "-movflags", "+faststart", *_mp4_with_progress(output)]
 
 
 def _x264_args(settings: EncodeSettings) -> list[str]:
@@ -741,6 +730,11 @@ def _x264_args(settings: EncodeSettings) -> list[str]:
         "-color_range",
         "tv",
     ]
+
+
+def _mp4_with_progress(output: Path) -> list[str]:
+    # `-progress pipe:1` blocks on stdout for ProgressParser; no stats on stderr.
+    return ["-progress", "pipe:1", "-nostats", "-f", "mp4", "-y", str(output)]
 
 
 def _ass_filter(track: SubtitleTrack) -> str:
@@ -784,13 +778,7 @@ def build_part_argv(
         "passthrough",
         *_x264_args(settings),
         "-an",
-        "-progress",
-        "pipe:1",
-        "-nostats",
-        "-f",
-        "mp4",
-        "-y",
-        str(output),
+        *_mp4_with_progress(output),
     ]
 
 
