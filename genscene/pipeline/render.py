@@ -1002,7 +1002,7 @@ async def _compose(
             timeout_s=600,
         )
     finally:
-        await asyncio.to_thread(shutil.rmtree, parts_dir, True)
+        shutil.rmtree(parts_dir, ignore_errors=True)  # synchronous: survives a second cancel
 
 
 async def _video_and_audio(video: Awaitable[list[Path]], audio: Awaitable[None]) -> list[Path]:
